@@ -1,0 +1,20 @@
+/** The `lambkin` command line. */
+import { Command } from 'commander';
+import { serve } from './serve.js';
+
+const program = new Command();
+program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
+
+program
+  .command('serve')
+  .description('run the Lambda API server')
+  .option('-p, --port <port>', 'port to listen on (LAMBKIN_PORT, default 9001)')
+  .option('-H, --host <host>', 'address to listen on (LAMBKIN_HOST, default 127.0.0.1)')
+  .option('-d, --data-dir <dir>', 'where functions, code and logs live (LAMBKIN_DATA_DIR, default ./.lambkin)')
+  .option('-c, --config <file>', 'JSON config file (LAMBKIN_CONFIG)')
+  .action((flags) => serve(flags));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(255);
+});

@@ -1,0 +1,158 @@
+/**
+ * Content-addressed deployment packages: `code/<sha256>.zip` as uploaded and `code/<sha256>/`
+ * extracted once, read-only, shared by every environment running that code. Files are written
+ * under temporary names and renamed into place, so a crash leaves only temp files, which
+ * `cleanup()` removes at start-up together with packages no version references.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, chmod, lstat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hex32 } from '../util/ids.js';
+import { LambdaError } from '../errors.js';
+import { unzipPackage, UNZIPPED_LIMIT } from './unzip.js';
+
+export const ZIPPED_LIMIT = 52_428_800;
+const TMP_MARK = '.tmp-';
+
+export interface StoredPackage {
+  /** Hex SHA-256 (our key). */
+  sha: string;
+  /** base64 SHA-256, as the API's CodeSha256 shows it. */
+  sha256b64: string;
+  size: number;
+  dir: string;
+}
+
+export class CodeStore {
+  readonly root: string;
+  /** Packages an environment is using right now: never garbage-collected. */
+  private readonly pinned = new Map<string, number>();
+
+  constructor(dataDir: string) {
+    this.root = path.join(dataDir, 'code');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
+  dirOf(sha: string): string {
+    return path.join(this.root, sha);
+  }
+
+  zipPathOf(sha: string): string {
+    return path.join(this.root, `${sha}.zip`);
+  }
+
+  /** Validates, stores and extracts a package; a no-op for a package already stored. */
+  async put(zip: Buffer): Promise<StoredPackage> {
+    if (zip.length > ZIPPED_LIMIT) {
+      throw new LambdaError('RequestEntityTooLargeException', `Zipped size must be smaller than ${ZIPPED_LIMIT} bytes`);
+    }
+    const digest = createHash('sha256').update(zip).digest();
+    const sha = digest.toString('hex');
+    const pkg = { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
+    if (existsSync(pkg.dir) && existsSync(this.zipPathOf(sha))) return pkg;
+
+    const tmpDir = `${pkg.dir}${TMP_MARK}${hex32()}`;
+    try {
+      await unzipPackage(zip, tmpDir, UNZIPPED_LIMIT);
+      await makeReadOnly(tmpDir);
+      await writeFileAtomic(this.zipPathOf(sha), zip);
+      if (existsSync(pkg.dir)) await removeTree(tmpDir);
+      else await rename(tmpDir, pkg.dir);
+    } catch (err) {
+      await removeTree(tmpDir);
+      throw err;
+    }
+    return pkg;
+  }
+
+  /** Full validation (extraction into a scratch dir) without storing anything: UpdateFunctionCode's DryRun. */
+  async check(zip: Buffer): Promise<StoredPackage> {
+    if (zip.length > ZIPPED_LIMIT) {
+      throw new LambdaError('RequestEntityTooLargeException', `Zipped size must be smaller than ${ZIPPED_LIMIT} bytes`);
+    }
+    const digest = createHash('sha256').update(zip).digest();
+    const sha = digest.toString('hex');
+    const scratch = `${this.dirOf(sha)}${TMP_MARK}${hex32()}`;
+    try {
+      await unzipPackage(zip, scratch, UNZIPPED_LIMIT);
+    } finally {
+      await removeTree(scratch);
+    }
+    return { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
+  }
+
+  readZip(sha: string): Promise<Buffer> {
+    return readFile(this.zipPathOf(sha));
+  }
+
+  pin(sha: string): void {
+    this.pinned.set(sha, (this.pinned.get(sha) ?? 0) + 1);
+  }
+
+  unpin(sha: string): void {
+    const n = (this.pinned.get(sha) ?? 1) - 1;
+    if (n <= 0) this.pinned.delete(sha);
+    else this.pinned.set(sha, n);
+  }
+
+  /** Removes temp leftovers and every package not in `referenced` and not pinned. */
+  async cleanup(referenced: Set<string>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.root)) {
+      const sha = name.replace(/\.zip$/, '');
+      const orphanTemp = name.includes(TMP_MARK);
+      const unreferenced = /^[0-9a-f]{64}$/.test(sha) && !referenced.has(sha) && !this.pinned.has(sha);
+      if (orphanTemp || unreferenced) {
+        await removeTree(path.join(this.root, name));
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+async function writeFileAtomic(file: string, data: Buffer): Promise<void> {
+  const tmp = `${file}${TMP_MARK}${hex32()}`;
+  const fh = await open(tmp, 'w', 0o444);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+}
+
+/** Directories r-x, files r-- (or r-x where executable) for everyone; nothing writable. */
+async function makeReadOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeReadOnly(p);
+    else if (entry.isFile()) {
+      const st = await lstat(p);
+      await chmod(p, st.mode & 0o111 ? 0o555 : 0o444);
+    }
+  }
+  await chmod(dir, 0o555);
+}
+
+/** rm -rf that also works for a non-root owner of a read-only tree. */
+export async function removeTree(p: string): Promise<void> {
+  try {
+    await rm(p, { recursive: true, force: true });
+  } catch {
+    await makeWritable(p);
+    await rm(p, { recursive: true, force: true });
+  }
+}
+
+async function makeWritable(p: string): Promise<void> {
+  const st = await lstat(p).catch(() => undefined);
+  if (!st?.isDirectory()) return;
+  await chmod(p, 0o755);
+  for (const name of await readdir(p)) await makeWritable(path.join(p, name));
+}
