@@ -1,6 +1,8 @@
 /** The `lambkin` command line. */
 import { Command } from 'commander';
 import { serve } from './serve.js';
+import { registerLambdaCommands } from './lambda/index.js';
+import { registerPackageCommand } from './package.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -13,6 +15,9 @@ program
   .option('-d, --data-dir <dir>', 'where functions, code and logs live (LAMBKIN_DATA_DIR, default ./.lambkin)')
   .option('-c, --config <file>', 'JSON config file (LAMBKIN_CONFIG)')
   .action((flags) => serve(flags));
+
+registerLambdaCommands(program);
+registerPackageCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
