@@ -13,6 +13,15 @@ import { TagService } from './control/tags.js';
 import { CodeLinks } from './api/code-links.js';
 import { Router, createHttpServer } from './api/http.js';
 import { lambdaRoutes } from './api/lambda-routes.js';
+import { invokeRoutes } from './api/invoke-routes.js';
+import { LogSink } from './logs/sink.js';
+import { RuntimeCatalog } from './runtimes/catalog.js';
+import { EnvironmentManager, type ManagerOptions } from './environment/manager.js';
+import { ProcessSandboxProvider } from './sandbox/process-sandbox.js';
+import { VersionResolver } from './invoke/resolver.js';
+import { ConcurrencyLimiter } from './invoke/concurrency.js';
+import { InvokeService } from './invoke/invoke-service.js';
+import { AsyncQueue } from './invoke/async-queue.js';
 
 export interface RunningServer {
   url: string;
@@ -54,7 +63,31 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gcTimer.unref();
   });
 
-  const router = new Router().add(...lambdaRoutes(services));
+  const logs = new LogSink(store);
+  const provider = new ProcessSandboxProvider(path.join(config.dataDir, 'run'));
+  await provider.cleanupStale();
+  const managerOptions: ManagerOptions = {
+    provider,
+    catalog: new RuntimeCatalog(config.runtimeOverrides),
+    logs,
+    code,
+    apiHost: `127.0.0.1:${config.port}`,
+    initTimeoutMs: config.initTimeoutMs,
+    keepAliveMs: config.keepAliveMs,
+  };
+  const manager = new EnvironmentManager(managerOptions);
+  ctx.changes.on('change', (c) => {
+    if (c.kind === 'function') manager.retire(c.region, c.name, c.version);
+  });
+  const invoke = new InvokeService(config.accountId, new VersionResolver(functions, store, ctx.changes), manager, new ConcurrencyLimiter(config.concurrencyLimit));
+  const queue = new AsyncQueue(store, (e) => invoke.runQueued(e.region, e.functionName, e.qualifier, e.payload, e.id), {
+    retryDelaysMs: config.asyncRetryDelaysMs,
+    maxEventAgeMs: 6 * 3600_000,
+    log,
+  });
+  invoke.queue = queue;
+
+  const router = new Router().add(...lambdaRoutes(services), ...invokeRoutes(invoke));
   const http = createHttpServer(router, {
     defaultRegion: config.defaultRegion,
     onInternalError: (err, req) => log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`),
@@ -65,6 +98,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const reachableHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  managerOptions.apiHost = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
+  queue.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -73,10 +109,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     close() {
       closing ??= (async () => {
         clearTimeout(gcTimer);
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeIdleConnections();
-        });
+        queue.stop();
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        await queue.drain(5000);
+        await manager.shutdown();
+        http.closeAllConnections();
+        await closed;
+        await logs.flush();
         await store.close();
       })();
       return closing;

@@ -1,0 +1,322 @@
+/**
+ * One execution environment: a sandboxed runtime process, its own Runtime API endpoint, its log
+ * stream, and the lifecycle  starting → (init) → idle ⇄ busy → dead.  One invocation at a time.
+ * Idle means the runtime is parked in `GET /next`; only then is it frozen.
+ */
+import { hex32 } from '../util/ids.js';
+import { utcDatePath } from '../util/time.js';
+import type { VersionRecord } from '../control/model.js';
+import type { Sandbox, SandboxProcess } from '../sandbox/sandbox.js';
+import type { RuntimeLaunch } from '../runtimes/catalog.js';
+import { RuntimeApiServer, type NextEvent, type RuntimePost } from '../runtime-api/server.js';
+import { captureFrames, captureLines } from '../logs/capture.js';
+import type { LogSink } from '../logs/sink.js';
+import { endLine, initReportLine, initStartLine, reportLine, startLine, timeoutLine } from '../logs/platform.js';
+import { functionEnvironment, nodeBinDir } from './env-vars.js';
+import { errorPayload, type InvocationOutcome, type InvocationRequest } from './outcome.js';
+
+export type EnvState = 'starting' | 'idle' | 'busy' | 'dead';
+
+export interface EnvironmentSpec {
+  version: VersionRecord;
+  launch: RuntimeLaunch;
+  sandbox: Sandbox;
+  logs: LogSink;
+  /** Our API's address as the host sees it (host:port), for AWS_ENDPOINT_URL. */
+  apiHost: string;
+  initTimeoutMs: number;
+  plainProcess: boolean;
+}
+
+interface Inflight {
+  req: InvocationRequest;
+  resolve: (o: InvocationOutcome) => void;
+  deliveredAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** Bound on the per-invocation log buffer (the tail only needs 4 KB). */
+const TAIL_KEEP_BYTES = 64 * 1024;
+
+export class Environment {
+  readonly id: string;
+  readonly logStream: string;
+  state: EnvState = 'starting';
+  lastUsed = Date.now();
+  invocations = 0;
+  private readonly api: RuntimeApiServer;
+  private proc?: SandboxProcess;
+  private deliver?: (e: NextEvent) => void;
+  private current?: Inflight;
+  private startedAt = 0;
+  private initDurationMs?: number;
+  private initError?: RuntimePost;
+  private initTimer?: NodeJS.Timeout;
+  private tail: string[] = [];
+  private tailBytes = 0;
+  private flushLines: (() => void)[] = [];
+  private readonly onDeadListeners: (() => void)[] = [];
+  private readonly json: boolean;
+
+  constructor(private readonly spec: EnvironmentSpec) {
+    const v = spec.version;
+    this.id = spec.sandbox.id;
+    this.logStream = `${utcDatePath(Date.now())}/[${v.version}]${hex32()}`;
+    this.json = v.config.LoggingConfig.LogFormat === 'JSON';
+    this.api = new RuntimeApiServer(
+      {
+        next: (deliver) => this.onNext(deliver),
+        response: (id, post) => this.onResult(id, post, false),
+        error: (id, post) => this.onResult(id, post, true),
+        initError: (post) => this.onInitError(post),
+      },
+      { host: spec.sandbox.runtimeApiHost, allowedPeer: spec.sandbox.allowedPeer },
+    );
+  }
+
+  get version(): VersionRecord {
+    return this.spec.version;
+  }
+
+  get busy(): boolean {
+    return this.state === 'busy' || this.current !== undefined;
+  }
+
+  onDead(listener: () => void): void {
+    this.onDeadListeners.push(listener);
+  }
+
+  /** Spawns the runtime; init runs until its first `GET /next`. */
+  async start(): Promise<void> {
+    const { sandbox, version, launch } = this.spec;
+    const runtimeApi = await this.api.listen();
+    const env = functionEnvironment({
+      version,
+      region: version.region,
+      launch,
+      layout: sandbox.layout,
+      runtimeApi,
+      logStream: this.logStream,
+      endpointUrl: `http://${sandbox.endpointHost(this.spec.apiHost)}`,
+      extraPath: this.spec.plainProcess ? nodeBinDir() : undefined,
+    });
+    const c = version.config;
+    this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
+    this.startedAt = performance.now();
+    sandbox.enterInitPhase();
+    const proc = sandbox.launch({ argv: launch.argv(sandbox.layout, c.Handler ?? ''), env, cwd: sandbox.layout.taskRoot });
+    this.proc = proc;
+    const emit = (m: string, ts: number) => this.log(m, ts);
+    this.flushLines = [captureLines(proc.stdout, emit).flush, captureLines(proc.stderr, emit).flush];
+    captureFrames(proc.telemetry, emit);
+    void proc.exited.then(({ code, signal }) => this.onExit(code, signal));
+    this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
+  }
+
+  /** Runs one invocation; resolves with its outcome whatever happens (never rejects). */
+  invoke(req: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.state === 'dead' || this.current) throw new Error(`environment ${this.id} cannot take an invocation (${this.state})`);
+    this.lastUsed = Date.now();
+    this.invocations++;
+    return new Promise((resolve) => {
+      this.current = { req, resolve };
+      if (this.deliver) this.dispatch();
+    });
+  }
+
+  private log(message: string, timestamp: number): void {
+    const v = this.spec.version;
+    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp);
+    this.tail.push(message);
+    this.tailBytes += message.length + 1;
+    while (this.tailBytes > TAIL_KEEP_BYTES && this.tail.length > 1) this.tailBytes -= this.tail.shift()!.length + 1;
+  }
+
+  private takeTail(): string {
+    const text = this.tail.join('\n') + '\n';
+    this.tail = [];
+    this.tailBytes = 0;
+    return text;
+  }
+
+  private onNext(deliver: (e: NextEvent) => void): void {
+    this.deliver = deliver;
+    if (this.state === 'starting') {
+      this.initDurationMs = performance.now() - this.startedAt;
+      clearTimeout(this.initTimer);
+      this.spec.sandbox.enterInvokePhase();
+    }
+    if (this.state !== 'dead') this.state = 'idle';
+    if (this.current) this.dispatch();
+    else this.spec.sandbox.freeze();
+  }
+
+  private dispatch(): void {
+    const inflight = this.current!;
+    const deliver = this.deliver!;
+    this.deliver = undefined;
+    this.state = 'busy';
+    const { req } = inflight;
+    const timeoutMs = this.spec.version.config.Timeout * 1000;
+    this.log(startLine(req.requestId, this.spec.version.version, this.json), Date.now());
+    this.spec.sandbox.resetMemoryPeak();
+    this.spec.sandbox.thaw();
+    inflight.deliveredAt = performance.now();
+    inflight.timer = setTimeout(() => this.onTimeout(), timeoutMs);
+    deliver({
+      requestId: req.requestId,
+      deadlineMs: Date.now() + timeoutMs,
+      invokedFunctionArn: req.invokedArn,
+      traceId: req.traceId,
+      clientContext: req.clientContext,
+      payload: req.payload,
+    });
+  }
+
+  private onResult(id: string, post: RuntimePost, isError: boolean): boolean {
+    const inflight = this.current;
+    if (!inflight || inflight.req.requestId !== id || inflight.deliveredAt === undefined) return false;
+    if (post.tooLarge) {
+      const payload = errorPayload('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291556 bytes).');
+      this.finish(inflight, { payload, functionError: true, errorType: 'Function.ResponseSizeTooLarge', status: 'error' });
+      return true;
+    }
+    if (isError) {
+      const errorType = normaliseErrorType(post.errorType) ?? errorTypeOf(post.body);
+      this.finish(inflight, { payload: post.body, functionError: true, errorType, status: 'error' });
+    } else {
+      this.finish(inflight, { payload: post.body, contentType: post.contentType, functionError: false });
+    }
+    return true;
+  }
+
+  private onInitError(post: RuntimePost): void {
+    this.initError = post;
+    const errorType = normaliseErrorType(post.errorType) ?? errorTypeOf(post.body) ?? 'Runtime.Unknown';
+    this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType), Date.now());
+    const inflight = this.current;
+    if (inflight) this.finish(inflight, { payload: post.body, functionError: true, errorType, status: 'error', initFailed: true });
+    this.kill();
+  }
+
+  private onInitTimeout(): void {
+    if (this.state !== 'starting') return;
+    const ms = this.spec.initTimeoutMs;
+    this.log(initReportLine(ms, 'init', 'timeout'), Date.now());
+    const inflight = this.current;
+    if (inflight) {
+      const payload = errorPayload('Sandbox.Timedout', `RequestId: ${inflight.req.requestId} Error: Init phase timed out after ${(ms / 1000).toFixed(2)} seconds`);
+      this.finish(inflight, { payload, functionError: true, errorType: 'Sandbox.Timedout', status: 'timeout', initFailed: true });
+    }
+    this.kill();
+  }
+
+  private onTimeout(): void {
+    const inflight = this.current;
+    if (!inflight) return;
+    const seconds = this.spec.version.config.Timeout;
+    this.kill();
+    this.log(timeoutLine(inflight.req.requestId, seconds), Date.now());
+    const payload = errorPayload('Sandbox.Timedout', `RequestId: ${inflight.req.requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds`);
+    this.finish(inflight, { payload, functionError: true, errorType: 'Sandbox.Timedout', status: 'timeout' });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const wasStarting = this.state === 'starting';
+    const oom = this.spec.sandbox.consumeOomKill();
+    const inflight = this.current;
+    if (inflight) {
+      const reason =
+        signal ? `Runtime exited with error: signal: ${signalName(signal)}`
+        : code === 0 ? 'Runtime exited without providing a reason'
+        : `Runtime exited with error: exit status ${code}`;
+      const errorType = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+      if (wasStarting && this.initError) {
+        // Already answered from onInitError.
+      } else {
+        if (wasStarting) this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType), Date.now());
+        const payload = errorPayload(errorType, `RequestId: ${inflight.req.requestId} Error: ${reason}`);
+        this.finish(inflight, { payload, functionError: true, errorType, status: 'error', initFailed: wasStarting });
+      }
+    }
+    void this.destroy();
+  }
+
+  /** Completes the invocation: END/REPORT after the function's own output, then the outcome. */
+  private finish(
+    inflight: Inflight,
+    r: { payload: Buffer; contentType?: string; functionError: boolean; errorType?: string; status?: 'error' | 'timeout'; initFailed?: boolean },
+  ): void {
+    if (this.current !== inflight) return;
+    this.current = undefined;
+    clearTimeout(inflight.timer);
+    const end = performance.now();
+    const durationMs = inflight.deliveredAt === undefined ? 0 : end - inflight.deliveredAt;
+    const initDurationMs = this.invocations === 1 ? (this.initDurationMs ?? (r.initFailed ? end - this.startedAt : undefined)) : undefined;
+    const maxMemoryUsedMB = this.spec.sandbox.maxMemoryUsedMB();
+    if (this.state === 'busy') this.state = 'idle';
+    // Output written before the result was posted is already in our pipes: let it be read first.
+    setImmediate(() => {
+      for (const f of this.flushLines) f();
+      const requestId = inflight.req.requestId;
+      const c = this.spec.version.config;
+      if (inflight.deliveredAt === undefined && !r.initFailed) this.log(startLine(requestId, this.spec.version.version, this.json), Date.now());
+      this.log(endLine(requestId, this.json), Date.now());
+      this.log(
+        reportLine(
+          { requestId, durationMs, memorySizeMB: c.MemorySize, maxMemoryUsedMB, initDurationMs, status: r.status, errorType: r.errorType },
+          this.json,
+        ),
+        Date.now(),
+      );
+      inflight.resolve({
+        payload: r.payload,
+        contentType: r.contentType ?? 'application/json',
+        functionError: r.functionError,
+        errorType: r.errorType,
+        durationMs,
+        initDurationMs,
+        maxMemoryUsedMB,
+        logText: inflight.req.wantTail ? this.takeTail() : (this.takeTail(), undefined),
+        coldStart: initDurationMs !== undefined,
+      });
+    });
+  }
+
+  kill(): void {
+    if (this.state === 'dead') return;
+    this.spec.sandbox.kill();
+  }
+
+  /** Ends the environment and releases everything it holds. Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    clearTimeout(this.initTimer);
+    this.deliver = undefined;
+    this.api.close();
+    this.spec.sandbox.kill();
+    for (const l of this.onDeadListeners) l();
+    await this.spec.sandbox.destroy();
+  }
+}
+
+const KNOWN_ERROR_TYPE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;
+
+function normaliseErrorType(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return KNOWN_ERROR_TYPE.test(header) ? header : 'Runtime.Unknown';
+}
+
+function errorTypeOf(body: Buffer): string | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { errorType?: unknown };
+    return typeof v.errorType === 'string' ? v.errorType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
+}

@@ -1,0 +1,72 @@
+/** The platform's own log lines (INIT_START, START, END, REPORT…), text and JSON formats, as Lambda writes them. */
+
+export interface ReportFields {
+  requestId: string;
+  durationMs: number;
+  memorySizeMB: number;
+  maxMemoryUsedMB: number;
+  initDurationMs?: number;
+  status?: 'timeout' | 'error';
+  errorType?: string;
+}
+
+const ms = (n: number): string => n.toFixed(2);
+
+export function initStartLine(runtime: string, runtimeVersionArn: string, json: boolean): string {
+  const version = `${runtime.replace(/\.x$/, '').replace(/(\d)$/, '$1')}.v1`;
+  if (json) {
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      type: 'platform.initStart',
+      record: { initializationType: 'on-demand', phase: 'init', runtimeVersion: version, runtimeVersionArn },
+    });
+  }
+  return `INIT_START Runtime Version: ${version}\tRuntime Version ARN: ${runtimeVersionArn}`;
+}
+
+export function startLine(requestId: string, version: string, json: boolean): string {
+  if (json) return JSON.stringify({ time: new Date().toISOString(), type: 'platform.start', record: { requestId, version } });
+  return `START RequestId: ${requestId} Version: ${version}`;
+}
+
+export function endLine(requestId: string, json: boolean): string {
+  if (json) return JSON.stringify({ time: new Date().toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
+  return `END RequestId: ${requestId}`;
+}
+
+export function reportLine(r: ReportFields, json: boolean): string {
+  const billed = Math.ceil(r.durationMs);
+  if (json) {
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      type: 'platform.report',
+      record: {
+        requestId: r.requestId,
+        metrics: {
+          durationMs: Number(ms(r.durationMs)),
+          billedDurationMs: billed,
+          memorySizeMB: r.memorySizeMB,
+          maxMemoryUsedMB: r.maxMemoryUsedMB,
+          ...(r.initDurationMs !== undefined ? { initDurationMs: Number(ms(r.initDurationMs)) } : {}),
+        },
+        status: r.status ?? 'success',
+        ...(r.errorType ? { errorType: r.errorType } : {}),
+      },
+    });
+  }
+  let line =
+    `REPORT RequestId: ${r.requestId}\tDuration: ${ms(r.durationMs)} ms\tBilled Duration: ${billed} ms\t` +
+    `Memory Size: ${r.memorySizeMB} MB\tMax Memory Used: ${r.maxMemoryUsedMB} MB\t`;
+  if (r.initDurationMs !== undefined) line += `Init Duration: ${ms(r.initDurationMs)} ms\t`;
+  if (r.status === 'timeout') line += 'Status: timeout';
+  else if (r.status === 'error') line += `Status: error\tError Type: ${r.errorType ?? 'Runtime.Unknown'}`;
+  return line;
+}
+
+export function timeoutLine(requestId: string, timeoutSeconds: number): string {
+  return `${new Date().toISOString()} ${requestId} Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
+}
+
+export function initReportLine(durationMs: number, phase: 'init' | 'invoke', status: 'error' | 'timeout', errorType?: string): string {
+  return `INIT_REPORT Init Duration: ${ms(durationMs)} ms\tPhase: ${phase}\tStatus: ${status}${errorType ? `\tError Type: ${errorType}` : ''}`;
+}
