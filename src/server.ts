@@ -11,13 +11,13 @@ import { VersionService } from './control/versions.js';
 import { AliasService } from './control/aliases.js';
 import { TagService } from './control/tags.js';
 import { CodeLinks } from './api/code-links.js';
-import { Router, createHttpServer } from './api/http.js';
+import { Router, createHttpServer, requestListener } from './api/http.js';
 import { lambdaRoutes } from './api/lambda-routes.js';
 import { invokeRoutes } from './api/invoke-routes.js';
 import { LogSink } from './logs/sink.js';
 import { RuntimeCatalog } from './runtimes/catalog.js';
 import { EnvironmentManager, type ManagerOptions } from './environment/manager.js';
-import { ProcessSandboxProvider } from './sandbox/process-sandbox.js';
+import { selectSandbox } from './sandbox/select.js';
 import { VersionResolver } from './invoke/resolver.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { InvokeService } from './invoke/invoke-service.js';
@@ -64,8 +64,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
 
   const logs = new LogSink(store);
-  const provider = new ProcessSandboxProvider(path.join(config.dataDir, 'run'));
-  await provider.cleanupStale();
+  const provider = await selectSandbox(config.sandbox, config.dataDir, log);
   const managerOptions: ManagerOptions = {
     provider,
     catalog: new RuntimeCatalog(config.runtimeOverrides),
@@ -88,10 +87,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   invoke.queue = queue;
 
   const router = new Router().add(...lambdaRoutes(services), ...invokeRoutes(invoke));
-  const http = createHttpServer(router, {
+  const httpOptions = {
     defaultRegion: config.defaultRegion,
-    onInternalError: (err, req) => log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`),
-  });
+    onInternalError: (err: unknown, req: { method?: string; url?: string }) =>
+      log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`),
+  };
+  managerOptions.apiHandler = requestListener(router, httpOptions);
+  const http = createHttpServer(router, httpOptions);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());
@@ -103,6 +105,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   queue.start();
 
   let closing: Promise<void> | undefined;
+  log(`sandbox: ${provider.describe()}`);
   return {
     url,
     port,
@@ -114,6 +117,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         http.closeIdleConnections();
         await queue.drain(5000);
         await manager.shutdown();
+        await provider.shutdown();
         http.closeAllConnections();
         await closed;
         await logs.flush();

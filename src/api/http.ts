@@ -91,14 +91,19 @@ export interface ServerOptions {
   onInternalError?: (err: unknown, req: { method?: string; url?: string }) => void;
 }
 
-export function createHttpServer(router: Router, opts: ServerOptions): http.Server {
-  const server = http.createServer((req, res) => {
+/** The API as a plain request listener (also mounted behind each sandbox's Runtime API endpoint). */
+export function requestListener(router: Router, opts: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     handle(router, opts, req, res).catch((err) => {
       opts.onInternalError?.(err, req);
       if (!res.headersSent) sendError(res, newRequestId(), err);
       else res.destroy();
     });
-  });
+  };
+}
+
+export function createHttpServer(router: Router, opts: ServerOptions): http.Server {
+  const server = http.createServer(requestListener(router, opts));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.on('clientError', (_err, socket) => {

@@ -3,6 +3,7 @@
  * stream, and the lifecycle  starting → (init) → idle ⇄ busy → dead.  One invocation at a time.
  * Idle means the runtime is parked in `GET /next`; only then is it frozen.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hex32 } from '../util/ids.js';
 import { utcDatePath } from '../util/time.js';
 import type { VersionRecord } from '../control/model.js';
@@ -26,6 +27,8 @@ export interface EnvironmentSpec {
   apiHost: string;
   initTimeoutMs: number;
   plainProcess: boolean;
+  /** Serves Lambda API requests that reach the environment's own endpoint (AWS SDK calls from inside). */
+  apiHandler?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 interface Inflight {
@@ -70,7 +73,12 @@ export class Environment {
         error: (id, post) => this.onResult(id, post, true),
         initError: (post) => this.onInitError(post),
       },
-      { host: spec.sandbox.runtimeApiHost, allowedPeer: spec.sandbox.allowedPeer },
+      {
+        host: spec.sandbox.runtimeApiHost,
+        port: spec.sandbox.runtimeApiPort,
+        allowedPeer: spec.sandbox.allowedPeer,
+        fallback: spec.apiHandler,
+      },
     );
   }
 

@@ -3,6 +3,7 @@
  * environments created on demand in the configured sandbox, retired on change, reaped when idle.
  */
 import { existsSync, accessSync, constants } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { LambdaError } from '../errors.js';
 import { hex32 } from '../util/ids.js';
@@ -23,6 +24,7 @@ export interface ManagerOptions {
   apiHost: string;
   initTimeoutMs: number;
   keepAliveMs: number;
+  apiHandler?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export class EnvironmentManager {
@@ -121,6 +123,7 @@ export class EnvironmentManager {
       apiHost: this.opts.apiHost,
       initTimeoutMs: this.opts.initTimeoutMs,
       plainProcess: this.opts.provider.mode === 'process',
+      apiHandler: this.opts.apiHandler,
     });
     env.onDead(() => this.opts.code.unpin(version.codeSha));
     pool.add(env);

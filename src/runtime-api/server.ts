@@ -47,8 +47,12 @@ export interface RuntimeApiOwner {
 
 export interface RuntimeApiOptions {
   host: string;
+  /** 0 for any free port. */
+  port?: number;
   /** If set, only this peer address may connect. */
   allowedPeer?: string;
+  /** Requests for anything but the Runtime API (e.g. the Lambda API, for SDK calls from the function). */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export class RuntimeApiServer {
@@ -77,7 +81,7 @@ export class RuntimeApiServer {
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, this.opts.host, () => resolve());
+      this.server.listen(this.opts.port ?? 0, this.opts.host, () => resolve());
     });
     const a = this.server.address() as AddressInfo;
     this.address = `${this.opts.host}:${a.port}`;
@@ -106,6 +110,7 @@ export class RuntimeApiServer {
         this.owner.initError(post);
       });
     }
+    if (this.opts.fallback && !url.startsWith('/2018-06-01/')) return this.opts.fallback(req, res);
     req.resume();
     reply(res, 404, { errorMessage: `Unknown path ${req.method} ${url}`, errorType: 'InvalidRequest' });
   }

@@ -25,14 +25,16 @@ export class ProcessSandboxProvider implements SandboxProvider {
   describe(): string {
     return 'plain processes (no isolation, no limits)';
   }
+
+  async shutdown(): Promise<void> {}
 }
 
 class ProcessSandbox implements Sandbox {
   readonly layout: SandboxLayout;
   readonly runtimeApiHost = '127.0.0.1';
+  readonly runtimeApiPort = 0;
   private child?: ChildProcess;
   private frozen = false;
-  private peakBaseKb = 0;
 
   constructor(private readonly opts: SandboxOptions, private readonly dir: string) {
     const tmpDir = path.join(dir, 'tmp');
@@ -112,7 +114,7 @@ class ProcessSandbox implements Sandbox {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Math.max(1, Math.round(Number(m[1]) / 1024)) : 0;
     } catch {
-      return Math.round(this.peakBaseKb / 1024);
+      return 0;
     }
   }
 

@@ -48,6 +48,8 @@ export interface Sandbox {
   readonly layout: SandboxLayout;
   /** Address our per-environment Runtime API must listen on so this sandbox (and only it) can reach it. */
   readonly runtimeApiHost: string;
+  /** Port for that Runtime API (0: any free port). */
+  readonly runtimeApiPort: number;
   /** If set, the only peer address allowed to connect to that Runtime API. */
   readonly allowedPeer?: string;
   /** How a function inside reaches the Lambkin API (AWS_ENDPOINT_URL), given our API's port. */
@@ -78,4 +80,6 @@ export interface SandboxProvider {
   cleanupStale(): Promise<void>;
   /** A summary for `lambkin doctor` and the start-up banner. */
   describe(): string;
+  /** Releases pooled resources (namespaces, disks, host rules) at server shutdown. */
+  shutdown(): Promise<void>;
 }

@@ -1,0 +1,282 @@
+/**
+ * The real sandbox: bubblewrap in an unprivileged user namespace (started as a non-root host uid via
+ * setpriv), new pid/ipc/uts/mount/cgroup namespaces, its own network namespace, cgroup v1 limits, a
+ * loop-mounted /tmp, and only what Lambda gives a function: system dirs read-only, the code read-only
+ * at /var/task, our runtime at /var/runtime, /opt, /tmp. Nothing of the host's environment or data dir.
+ *
+ * Launch chain (each step execs the next, so our child pid ends up being bwrap's):
+ *   sh (root: join the cgroups, ulimit -n) → nsenter --net (root: enter the netns) →
+ *   setpriv (drop to the sandbox uid) → bwrap (namespaces, mounts) → the runtime
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { EnvCgroups, removeStaleGroups } from './cgroups.js';
+import { NetworkPool, RUNTIME_API_PORT, setupHostNetwork, teardownHostNetwork, type NetSlot } from './network.js';
+import { TmpDiskPool, unmountAllUnder, type TmpDisk } from './tmp-disks.js';
+import type { ExitInfo, LaunchSpec, Sandbox, SandboxLayout, SandboxOptions, SandboxProcess, SandboxProvider } from './sandbox.js';
+
+export const SANDBOX_UID = 993;
+
+const LAYOUT: SandboxLayout = { taskRoot: '/var/task', runtimeDir: '/var/runtime', optDir: '/opt', tmpDir: '/tmp' };
+
+/** Host files a function may read (when present). */
+const ETC_FILES = ['/etc/ssl', '/etc/ca-certificates', '/etc/ca-certificates.conf', '/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/localtime', '/etc/alternatives', '/etc/mime.types'];
+
+export interface BwrapProviderOptions {
+  runDir: string;
+  /** Distinguishes this server's cgroups from other servers' on the same host. */
+  serverKey: string;
+  uid?: number;
+  log?: (line: string) => void;
+}
+
+export class BwrapSandboxProvider implements SandboxProvider {
+  readonly mode = 'bwrap' as const;
+  readonly uid: number;
+  readonly cgroupRoot: string;
+  private net?: NetworkPool;
+  private readonly disks: TmpDiskPool;
+  private readonly envsDir: string;
+  private readonly etcDir: string;
+
+  constructor(private readonly opts: BwrapProviderOptions) {
+    this.uid = opts.uid ?? SANDBOX_UID;
+    this.cgroupRoot = `lambkin/${opts.serverKey}`;
+    this.disks = new TmpDiskPool(path.join(opts.runDir, 'disks'), this.uid);
+    this.envsDir = path.join(opts.runDir, 'envs');
+    this.etcDir = path.join(opts.runDir, 'etc');
+  }
+
+  async cleanupStale(): Promise<void> {
+    mkdirSync(this.opts.runDir, { recursive: true });
+    const unmounted = await unmountAllUnder(this.opts.runDir);
+    const groups = removeStaleGroups(this.cgroupRoot);
+    await rm(this.envsDir, { recursive: true, force: true });
+    await rm(path.join(this.opts.runDir, 'disks'), { recursive: true, force: true });
+    if (unmounted + groups > 0) this.opts.log?.(`cleaned up after an earlier run: ${unmounted} mount(s), ${groups} cgroup(s)`);
+    mkdirSync(this.envsDir, { recursive: true });
+    mkdirSync(this.etcDir, { recursive: true });
+    // Lambda's sandbox user, so tools that look up the uid find a name.
+    writeFileSync(path.join(this.etcDir, 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${this.uid}:${this.uid}::/tmp:/sbin/nologin\n`);
+    writeFileSync(path.join(this.etcDir, 'group'), `root:x:0:\nsbx_user1051:x:${this.uid}:\n`);
+    await this.disks.init();
+    await setupHostNetwork(RUNTIME_API_PORT);
+    this.net = new NetworkPool();
+    await this.net.cleanupStale();
+    this.net.refill();
+    this.disks.refill(512);
+  }
+
+  async create(opts: SandboxOptions): Promise<Sandbox> {
+    if (!this.net) throw new Error('sandbox provider not initialised');
+    const cgroups = new EnvCgroups(this.cgroupRoot, opts.id);
+    const dir = path.join(this.envsDir, opts.id);
+    let net: NetSlot | undefined;
+    let disk: TmpDisk | undefined;
+    try {
+      mkdirSync(dir, { recursive: true });
+      cgroups.create(opts.memoryMB);
+      [net, disk] = await Promise.all([this.net.take(), this.disks.take(opts.ephemeralMB)]);
+      return new BwrapSandbox(opts, { cgroups, net, disk, dir, uid: this.uid, etcDir: this.etcDir }, this);
+    } catch (err) {
+      cgroups.remove();
+      if (net) this.net.release(net);
+      if (disk) void this.disks.destroy(disk);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Called by a destroyed sandbox to hand back what it held. */
+  async reclaim(net: NetSlot, disk: TmpDisk, dir: string): Promise<void> {
+    this.net?.release(net);
+    await Promise.all([this.disks.destroy(disk), rm(dir, { recursive: true, force: true })]);
+  }
+
+  describe(): string {
+    return `bubblewrap sandboxes as uid ${this.uid}, cgroup v1 limits under ${this.cgroupRoot}, a network namespace and a loop-mounted /tmp each`;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.net?.destroyAll();
+    await this.disks.destroyAll();
+    await teardownHostNetwork();
+    removeStaleGroups(this.cgroupRoot);
+    await unmountAllUnder(this.opts.runDir);
+    await rm(this.opts.runDir, { recursive: true, force: true });
+  }
+}
+
+interface Held {
+  cgroups: EnvCgroups;
+  net: NetSlot;
+  disk: TmpDisk;
+  dir: string;
+  uid: number;
+  etcDir: string;
+}
+
+class BwrapSandbox implements Sandbox {
+  readonly layout = { ...LAYOUT };
+  private child?: ChildProcess;
+  private frozen = false;
+  private oomSeen = 0;
+  private destroyed?: Promise<void>;
+
+  constructor(private readonly opts: SandboxOptions, private readonly held: Held, private readonly provider: BwrapSandboxProvider) {}
+
+  get id() {
+    return this.opts.id;
+  }
+
+  get runtimeApiHost() {
+    return this.held.net.hostIp;
+  }
+
+  get allowedPeer() {
+    return this.held.net.peerIp;
+  }
+
+  get runtimeApiPort() {
+    return RUNTIME_API_PORT;
+  }
+
+  /** Inside the sandbox our API is reached through the environment's own Runtime API listener. */
+  endpointHost(): string {
+    return `${this.held.net.hostIp}:${RUNTIME_API_PORT}`;
+  }
+
+  private bwrapArgs(spec: LaunchSpec): string[] {
+    const a: string[] = ['--ro-bind', '/usr', '/usr'];
+    for (const link of ['bin', 'lib', 'lib64', 'sbin']) {
+      // Merged-/usr hosts have these as symlinks; others get read-only binds.
+      if (existsSync(`/${link}`)) a.push(...(isSymlink(`/${link}`) ? ['--symlink', `usr/${link}`, `/${link}`] : ['--ro-bind', `/${link}`, `/${link}`]));
+    }
+    for (const f of ETC_FILES) a.push('--ro-bind-try', f, f);
+    a.push('--ro-bind', path.join(this.held.etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(this.held.etcDir, 'group'), '/etc/group');
+    if (this.opts.codeDir) a.push('--ro-bind', this.opts.codeDir, LAYOUT.taskRoot);
+    else a.push('--dir', LAYOUT.taskRoot);
+    if (this.opts.runtimeDir) a.push('--ro-bind', this.opts.runtimeDir, LAYOUT.runtimeDir);
+    else a.push('--dir', LAYOUT.runtimeDir);
+    a.push('--dir', LAYOUT.optDir, '--bind', this.held.disk.mountDir, LAYOUT.tmpDir, '--proc', '/proc', '--dev', '/dev');
+    a.push('--unshare-user', '--uid', String(this.held.uid), '--gid', String(this.held.uid));
+    a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'localhost');
+    a.push('--die-with-parent', '--new-session', '--remount-ro', '/', '--chdir', spec.cwd);
+    return a;
+  }
+
+  launch(spec: LaunchSpec): SandboxProcess {
+    const join = this.held.cgroups.procsFiles().map((f) => `echo $$ > ${f}`).join(' && ');
+    const argv = [
+      '-c', `${join} && ulimit -n 1024 && exec "$@"`, 'sh',
+      '/usr/bin/nsenter', `--net=${this.held.net.nsPath}`, '--',
+      '/usr/bin/setpriv', '--reuid', String(this.held.uid), '--regid', String(this.held.uid), '--clear-groups', '--',
+      '/usr/bin/bwrap', ...this.bwrapArgs(spec), '--', ...spec.argv,
+    ];
+    const child = spawn('/bin/sh', argv, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    const exited = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => resolve(normaliseExit(code, signal)));
+      child.once('error', () => resolve({ code: 127, signal: null }));
+    });
+    return {
+      pid: child.pid ?? -1,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      telemetry: child.stdio[3] as unknown as SandboxProcess['telemetry'],
+      exited,
+    };
+  }
+
+  async assignCode(codeDir: string): Promise<void> {
+    void codeDir;
+    throw new Error('assigning code to a started bwrap sandbox is not supported yet');
+  }
+
+  enterInitPhase(): void {
+    this.held.cgroups.setCpu(undefined);
+  }
+
+  enterInvokePhase(): void {
+    this.held.cgroups.setCpu(this.opts.memoryMB);
+  }
+
+  freeze(): void {
+    if (this.frozen || this.destroyed) return;
+    this.frozen = true;
+    this.held.cgroups.freeze();
+  }
+
+  thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    this.held.cgroups.thaw();
+  }
+
+  maxMemoryUsedMB(): number {
+    return Math.ceil(this.held.cgroups.maxMemoryBytes() / (1024 * 1024));
+  }
+
+  resetMemoryPeak(): void {
+    this.held.cgroups.resetMemoryPeak();
+  }
+
+  consumeOomKill(): boolean {
+    const n = this.held.cgroups.oomKills();
+    const killed = n > this.oomSeen;
+    this.oomSeen = n;
+    return killed;
+  }
+
+  kill(): void {
+    this.frozen = false;
+    try {
+      this.held.cgroups.thaw();
+    } catch {
+      /* already removed */
+    }
+    if (this.child?.pid && this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    this.held.cgroups.killAll();
+  }
+
+  destroy(): Promise<void> {
+    this.destroyed ??= (async () => {
+      this.kill();
+      // The whole pid namespace dies with bwrap; wait until the cgroup is empty before removing it.
+      for (let i = 0; i < 200 && this.held.cgroups.pids().length > 0; i++) {
+        if (i % 20 === 19) this.held.cgroups.killAll();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      this.held.cgroups.remove();
+      await this.provider.reclaim(this.held.net, this.held.disk, this.held.dir);
+    })();
+    return this.destroyed;
+  }
+}
+
+/**
+ * bwrap reports the runtime's death by signal N as exit status 128+N. Only the signals a runtime does
+ * not choose itself are mapped back (Node exits 128/129 on purpose for unhandled errors).
+ */
+const SIGNAL_EXITS: Record<number, NodeJS.Signals> = { 137: 'SIGKILL', 134: 'SIGABRT', 139: 'SIGSEGV' };
+
+function normaliseExit(code: number | null, signal: NodeJS.Signals | null): ExitInfo {
+  if (signal === null && code !== null && SIGNAL_EXITS[code]) return { code: null, signal: SIGNAL_EXITS[code] };
+  return { code, signal };
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

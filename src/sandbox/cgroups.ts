@@ -1,0 +1,159 @@
+/**
+ * cgroup v1 groups for one environment under `/sys/fs/cgroup/<controller>/<root>/<env>`: memory
+ * (with memsw), cpu, cpuacct, pids and freezer. Writes are synchronous and tiny (sysfs).
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'] as const;
+export type Controller = (typeof CONTROLLERS)[number];
+const BASE = '/sys/fs/cgroup';
+const PERIOD_US = 100_000;
+/** Lambda's ratio: 1,769 MB of memory buys one vCPU. */
+export const MB_PER_VCPU = 1769;
+
+export function controllerAvailable(c: Controller): boolean {
+  return existsSync(path.join(BASE, c, 'cgroup.procs'));
+}
+
+export class EnvCgroups {
+  private readonly dirs: Record<Controller, string>;
+
+  constructor(root: string, readonly name: string) {
+    this.dirs = Object.fromEntries(CONTROLLERS.map((c) => [c, path.join(BASE, c, root, name)])) as Record<Controller, string>;
+  }
+
+  /** Paths of every controller's `cgroup.procs`, for the launcher to join. */
+  procsFiles(): string[] {
+    return CONTROLLERS.map((c) => path.join(this.dirs[c], 'cgroup.procs'));
+  }
+
+  create(memoryMB: number): void {
+    for (const c of CONTROLLERS) mkdirSync(this.dirs[c], { recursive: true });
+    this.setMemory(memoryMB);
+    this.write('memory', 'memory.swappiness', '0');
+    this.write('pids', 'pids.max', '1024');
+    this.write('cpu', 'cpu.cfs_period_us', String(PERIOD_US));
+    this.write('cpu', 'cpu.shares', String(Math.max(2, Math.round((1024 * memoryMB) / MB_PER_VCPU))));
+  }
+
+  /** memory and memory+swap limits; the order matters (limit ≤ memsw at every step). */
+  setMemory(memoryMB: number): void {
+    const bytes = String(memoryMB * 1024 * 1024);
+    const current = Number(this.read('memory', 'memory.limit_in_bytes'));
+    if (Number(bytes) >= current) {
+      this.write('memory', 'memory.memsw.limit_in_bytes', bytes);
+      this.write('memory', 'memory.limit_in_bytes', bytes);
+    } else {
+      this.write('memory', 'memory.limit_in_bytes', bytes);
+      this.write('memory', 'memory.memsw.limit_in_bytes', bytes);
+    }
+  }
+
+  /** CPU quota proportional to memory; `undefined` lifts it (init runs unthrottled, as on Lambda). */
+  setCpu(memoryMB: number | undefined): void {
+    const quota = memoryMB === undefined ? -1 : Math.max(1000, Math.round((PERIOD_US * memoryMB) / MB_PER_VCPU));
+    this.write('cpu', 'cpu.cfs_quota_us', String(quota));
+  }
+
+  freeze(): void {
+    this.write('freezer', 'freezer.state', 'FROZEN');
+  }
+
+  thaw(): void {
+    this.write('freezer', 'freezer.state', 'THAWED');
+  }
+
+  maxMemoryBytes(): number {
+    return Number(this.read('memory', 'memory.max_usage_in_bytes') || 0);
+  }
+
+  resetMemoryPeak(): void {
+    this.write('memory', 'memory.max_usage_in_bytes', '0');
+  }
+
+  /** The `oom_kill` counter of memory.oom_control. */
+  oomKills(): number {
+    const m = /oom_kill (\d+)/.exec(this.read('memory', 'memory.oom_control'));
+    return m ? Number(m[1]) : 0;
+  }
+
+  pids(): number[] {
+    return this.read('pids', 'cgroup.procs').split('\n').filter(Boolean).map(Number);
+  }
+
+  /** SIGKILLs everything in the group (thawed first: frozen tasks can't die). */
+  killAll(): void {
+    try {
+      this.thaw();
+    } catch {
+      /* gone */
+    }
+    for (const pid of this.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  /** Removes the groups; they must be empty. Returns false if a group still has tasks. */
+  remove(): boolean {
+    let ok = true;
+    for (const c of CONTROLLERS) {
+      try {
+        if (existsSync(this.dirs[c])) rmdirSync(this.dirs[c]);
+      } catch {
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private read(c: Controller, file: string): string {
+    try {
+      return readFileSync(path.join(this.dirs[c], file), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  private write(c: Controller, file: string, value: string): void {
+    writeFileSync(path.join(this.dirs[c], file), value);
+  }
+}
+
+/** Start-up: kills and removes every environment group a crashed predecessor left under `root`. */
+export function removeStaleGroups(root: string): number {
+  let removed = 0;
+  const names = new Set<string>();
+  for (const c of CONTROLLERS) {
+    const dir = path.join(BASE, c, root);
+    if (existsSync(dir)) for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) names.add(e.name);
+  }
+  for (const name of names) {
+    const g = new EnvCgroups(root, name);
+    for (let i = 0; i < 50; i++) {
+      g.killAll();
+      if (g.pids().length === 0) break;
+      sleepSync(10);
+    }
+    if (g.remove()) removed++;
+  }
+  for (const c of CONTROLLERS) {
+    // This server's root, then the shared parent if no other server uses it.
+    for (let dir = path.join(BASE, c, root); dir.length > path.join(BASE, c).length; dir = path.dirname(dir)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break; /* absent, or still in use by another server */
+      }
+    }
+  }
+  return removed;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -1,0 +1,103 @@
+/**
+ * /tmp for sandboxes: a sparse ext4 image per environment, loop-mounted and bind-mounted at /tmp.
+ * Unlike tmpfs its pages are not charged to the function's memory limit, and it gives ENOSPC at
+ * the configured EphemeralStorage size. Making one costs ~13 ms, so a few are kept ready per size;
+ * they are never reused across environments (one function's files must not reach another).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { hex32 } from '../util/ids.js';
+import { run } from './exec.js';
+
+export interface TmpDisk {
+  sizeMB: number;
+  image: string;
+  mountDir: string;
+}
+
+/** ext4 needs ~4% for its own metadata: size the image so the usable space is about the quota. */
+const imageMB = (sizeMB: number): number => Math.ceil(sizeMB * 1.035) + 4;
+
+export class TmpDiskPool {
+  private readonly ready = new Map<number, TmpDisk[]>();
+  private filling = new Map<number, Promise<void>>();
+
+  constructor(private readonly dir: string, private readonly uid: number, private readonly target = 2) {}
+
+  async init(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  private async create(sizeMB: number): Promise<TmpDisk> {
+    const id = hex32().slice(0, 12);
+    const image = path.join(this.dir, `${id}.img`);
+    const mountDir = path.join(this.dir, id);
+    mkdirSync(mountDir, { recursive: true });
+    try {
+      await run('truncate', ['-s', `${imageMB(sizeMB)}M`, image]);
+      await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-O', '^has_journal', '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${this.uid}:${this.uid}`, image]);
+      await run('mount', ['-o', 'loop,nosuid,nodev', image, mountDir]);
+      // Lambda's /tmp starts empty.
+      await rm(path.join(mountDir, 'lost+found'), { recursive: true, force: true });
+    } catch (err) {
+      await this.destroy({ sizeMB, image, mountDir });
+      throw err;
+    }
+    return { sizeMB, image, mountDir };
+  }
+
+  async take(sizeMB: number): Promise<TmpDisk> {
+    const disk = this.ready.get(sizeMB)?.pop() ?? (await this.create(sizeMB));
+    this.refill(sizeMB);
+    return disk;
+  }
+
+  refill(sizeMB: number): void {
+    if (this.filling.has(sizeMB)) return;
+    const list = this.ready.get(sizeMB) ?? [];
+    this.ready.set(sizeMB, list);
+    if (list.length >= this.target) return;
+    const p = (async () => {
+      try {
+        while (list.length < this.target) list.push(await this.create(sizeMB));
+      } catch {
+        /* retried on the next take */
+      } finally {
+        this.filling.delete(sizeMB);
+      }
+    })();
+    this.filling.set(sizeMB, p);
+  }
+
+  /** Unmounts (detaching the loop device) and deletes the image. */
+  async destroy(disk: TmpDisk): Promise<void> {
+    await run('umount', ['-l', disk.mountDir]).catch(() => undefined);
+    await rm(disk.mountDir, { recursive: true, force: true }).catch(() => undefined);
+    await rm(disk.image, { force: true });
+  }
+
+  async destroyAll(): Promise<void> {
+    await Promise.all(this.filling.values());
+    const all = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(all.map((d) => this.destroy(d)));
+  }
+}
+
+/** Mount points under `dir` (deepest first), from /proc/self/mounts. */
+export function mountsUnder(dir: string): string[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && (m === dir || m.startsWith(prefix)))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Start-up: unmounts whatever a crashed predecessor left mounted under `dir`. */
+export async function unmountAllUnder(dir: string): Promise<number> {
+  const mounts = mountsUnder(dir);
+  for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+  return mounts.length;
+}
