@@ -15,7 +15,7 @@ import { Router, createHttpServer, requestListener } from './api/http.js';
 import { lambdaRoutes } from './api/lambda-routes.js';
 import { invokeRoutes } from './api/invoke-routes.js';
 import { LogSink } from './logs/sink.js';
-import { RuntimeCatalog } from './runtimes/catalog.js';
+import { RUNTIME_DIRS, RuntimeCatalog } from './runtimes/catalog.js';
 import { EnvironmentManager, type ManagerOptions } from './environment/manager.js';
 import { selectSandbox } from './sandbox/select.js';
 import { VersionResolver } from './invoke/resolver.js';
@@ -64,7 +64,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
 
   const logs = new LogSink(store);
-  const provider = await selectSandbox(config.sandbox, config.dataDir, log);
+  const provider = await selectSandbox(config.sandbox, config.dataDir, code.root, Object.values(RUNTIME_DIRS), log);
   const managerOptions: ManagerOptions = {
     provider,
     catalog: new RuntimeCatalog(config.runtimeOverrides),

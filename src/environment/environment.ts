@@ -60,6 +60,7 @@ export class Environment {
   private flushLines: (() => void)[] = [];
   private readonly onDeadListeners: (() => void)[] = [];
   private readonly json: boolean;
+  private killed = false;
 
   constructor(private readonly spec: EnvironmentSpec) {
     const v = spec.version;
@@ -123,7 +124,7 @@ export class Environment {
 
   /** Runs one invocation; resolves with its outcome whatever happens (never rejects). */
   invoke(req: InvocationRequest): Promise<InvocationOutcome> {
-    if (this.state === 'dead' || this.current) throw new Error(`environment ${this.id} cannot take an invocation (${this.state})`);
+    if (!this.usable || this.current) throw new Error(`environment ${this.id} cannot take an invocation (${this.state})`);
     this.lastUsed = Date.now();
     this.invocations++;
     return new Promise((resolve) => {
@@ -258,6 +259,12 @@ export class Environment {
     if (this.current !== inflight) return;
     this.current = undefined;
     clearTimeout(inflight.timer);
+    if (r.errorType !== 'Runtime.OutOfMemory' && this.spec.sandbox.consumeOomKill()) {
+      // Something in the environment went over its memory limit: like Lambda, the environment is done.
+      const message = `RequestId: ${inflight.req.requestId} Error: Runtime exited with error: signal: killed`;
+      r = { payload: errorPayload('Runtime.OutOfMemory', message), functionError: true, errorType: 'Runtime.OutOfMemory', status: 'error' };
+      this.kill();
+    }
     const end = performance.now();
     const durationMs = inflight.deliveredAt === undefined ? 0 : end - inflight.deliveredAt;
     const initDurationMs = this.invocations === 1 ? (this.initDurationMs ?? (r.initFailed ? end - this.startedAt : undefined)) : undefined;
@@ -291,9 +298,16 @@ export class Environment {
     });
   }
 
+  /** Kills the runtime; the environment is never used again and is destroyed when its process exits. */
   kill(): void {
     if (this.state === 'dead') return;
+    this.killed = true;
     this.spec.sandbox.kill();
+  }
+
+  /** Can take another invocation. */
+  get usable(): boolean {
+    return this.state !== 'dead' && !this.killed;
   }
 
   /** Ends the environment and releases everything it holds. Idempotent. */

@@ -20,7 +20,7 @@ export class EnvironmentPool {
   take(): Environment | undefined {
     while (this.idle.length > 0) {
       const env = this.idle.pop()!;
-      if (env.state !== 'dead') return env;
+      if (env.usable) return env;
     }
     return undefined;
   }
@@ -37,7 +37,7 @@ export class EnvironmentPool {
   /** Back from an invocation: reuse it, unless the version was retired meanwhile. */
   release(env: Environment): void {
     if (env.state === 'dead') return;
-    if (this.retired) void env.destroy();
+    if (this.retired || !env.usable) void env.destroy();
     else this.idle.push(env);
   }
 

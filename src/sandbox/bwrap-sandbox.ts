@@ -9,7 +9,8 @@
  *   setpriv (drop to the sandbox uid) → bwrap (namespaces, mounts) → the runtime
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { run } from './exec.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvCgroups, removeStaleGroups } from './cgroups.js';
@@ -25,8 +26,13 @@ const LAYOUT: SandboxLayout = { taskRoot: '/var/task', runtimeDir: '/var/runtime
 const ETC_FILES = ['/etc/ssl', '/etc/ca-certificates', '/etc/ca-certificates.conf', '/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/localtime', '/etc/alternatives', '/etc/mime.types'];
 
 export interface BwrapProviderOptions {
+  /** Our scratch space in the data dir (disk images). */
   runDir: string;
-  /** Distinguishes this server's cgroups from other servers' on the same host. */
+  /** Where the deployment packages live (`<dataDir>/code`). */
+  codeRoot: string;
+  /** Host directories of our runtime clients, mounted at /var/runtime. */
+  runtimeDirs: string[];
+  /** Distinguishes this server's cgroups, mounts and networks from other servers' on the same host. */
   serverKey: string;
   uid?: number;
   log?: (line: string) => void;
@@ -38,29 +44,49 @@ export class BwrapSandboxProvider implements SandboxProvider {
   readonly cgroupRoot: string;
   private net?: NetworkPool;
   private readonly disks: TmpDiskPool;
-  private readonly envsDir: string;
-  private readonly etcDir: string;
+  /**
+   * Everything bwrap mounts, gathered under /run/lambkin/<key> (0711). bwrap runs as the sandbox uid,
+   * which may not traverse the user's data dir (often private), so the code and runtime dirs are
+   * bind-mounted here once, read-only, by us as root.
+   */
+  readonly stageDir: string;
 
   constructor(private readonly opts: BwrapProviderOptions) {
     this.uid = opts.uid ?? SANDBOX_UID;
     this.cgroupRoot = `lambkin/${opts.serverKey}`;
-    this.disks = new TmpDiskPool(path.join(opts.runDir, 'disks'), this.uid);
-    this.envsDir = path.join(opts.runDir, 'envs');
-    this.etcDir = path.join(opts.runDir, 'etc');
+    this.stageDir = path.join(STAGE_ROOT, opts.serverKey);
+    this.disks = new TmpDiskPool(path.join(opts.runDir, 'disks'), path.join(this.stageDir, 'disks'), this.uid);
+  }
+
+  /** Where bwrap finds a host directory we staged. */
+  staged(kind: 'code' | 'runtime' | 'etc', hostPath: string): string {
+    if (kind === 'code') return path.join(this.stageDir, 'code', path.relative(this.opts.codeRoot, hostPath));
+    if (kind === 'runtime') return path.join(this.stageDir, 'runtime', String(this.opts.runtimeDirs.indexOf(hostPath)));
+    return path.join(this.stageDir, 'etc', hostPath);
   }
 
   async cleanupStale(): Promise<void> {
-    mkdirSync(this.opts.runDir, { recursive: true });
-    const unmounted = await unmountAllUnder(this.opts.runDir);
+    const unmounted = (await unmountAllUnder(this.stageDir)) + (await unmountAllUnder(this.opts.runDir));
     const groups = removeStaleGroups(this.cgroupRoot);
-    await rm(this.envsDir, { recursive: true, force: true });
+    await rm(this.stageDir, { recursive: true, force: true });
     await rm(path.join(this.opts.runDir, 'disks'), { recursive: true, force: true });
     if (unmounted + groups > 0) this.opts.log?.(`cleaned up after an earlier run: ${unmounted} mount(s), ${groups} cgroup(s)`);
-    mkdirSync(this.envsDir, { recursive: true });
-    mkdirSync(this.etcDir, { recursive: true });
+    mkdirSync(this.opts.runDir, { recursive: true });
+    mkdirSync(STAGE_ROOT, { recursive: true, mode: 0o755 });
+    for (const sub of ['', 'etc', 'code', 'runtime', 'disks']) mkdirSync(path.join(this.stageDir, sub), { recursive: true, mode: 0o711 });
+    chmodSync(this.stageDir, 0o711);
+    chmodSync(path.join(this.stageDir, 'etc'), 0o755);
     // Lambda's sandbox user, so tools that look up the uid find a name.
-    writeFileSync(path.join(this.etcDir, 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${this.uid}:${this.uid}::/tmp:/sbin/nologin\n`);
-    writeFileSync(path.join(this.etcDir, 'group'), `root:x:0:\nsbx_user1051:x:${this.uid}:\n`);
+    writeFileSync(this.staged('etc', 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${this.uid}:${this.uid}::/tmp:/sbin/nologin\n`, { mode: 0o644 });
+    writeFileSync(this.staged('etc', 'group'), `root:x:0:\nsbx_user1051:x:${this.uid}:\n`, { mode: 0o644 });
+    // The code root itself is not listable by the sandbox uid; each package dir is readable.
+    chmodSync(this.opts.codeRoot, 0o711);
+    await bindReadOnly(this.opts.codeRoot, path.join(this.stageDir, 'code'));
+    for (const dir of this.opts.runtimeDirs) {
+      const target = this.staged('runtime', dir);
+      mkdirSync(target, { recursive: true });
+      if (existsSync(dir)) await bindReadOnly(dir, target);
+    }
     await this.disks.init();
     await setupHostNetwork(RUNTIME_API_PORT);
     this.net = new NetworkPool();
@@ -72,27 +98,30 @@ export class BwrapSandboxProvider implements SandboxProvider {
   async create(opts: SandboxOptions): Promise<Sandbox> {
     if (!this.net) throw new Error('sandbox provider not initialised');
     const cgroups = new EnvCgroups(this.cgroupRoot, opts.id);
-    const dir = path.join(this.envsDir, opts.id);
     let net: NetSlot | undefined;
     let disk: TmpDisk | undefined;
     try {
-      mkdirSync(dir, { recursive: true });
       cgroups.create(opts.memoryMB);
       [net, disk] = await Promise.all([this.net.take(), this.disks.take(opts.ephemeralMB)]);
-      return new BwrapSandbox(opts, { cgroups, net, disk, dir, uid: this.uid, etcDir: this.etcDir }, this);
+      const mounts = {
+        code: opts.codeDir && this.staged('code', opts.codeDir),
+        runtime: opts.runtimeDir && this.staged('runtime', opts.runtimeDir),
+        passwd: this.staged('etc', 'passwd'),
+        group: this.staged('etc', 'group'),
+      };
+      return new BwrapSandbox(opts, { cgroups, net, disk, uid: this.uid, mounts }, this);
     } catch (err) {
       cgroups.remove();
       if (net) this.net.release(net);
       if (disk) void this.disks.destroy(disk);
-      await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
   /** Called by a destroyed sandbox to hand back what it held. */
-  async reclaim(net: NetSlot, disk: TmpDisk, dir: string): Promise<void> {
+  async reclaim(net: NetSlot, disk: TmpDisk): Promise<void> {
     this.net?.release(net);
-    await Promise.all([this.disks.destroy(disk), rm(dir, { recursive: true, force: true })]);
+    await this.disks.destroy(disk);
   }
 
   describe(): string {
@@ -104,18 +133,27 @@ export class BwrapSandboxProvider implements SandboxProvider {
     await this.disks.destroyAll();
     await teardownHostNetwork();
     removeStaleGroups(this.cgroupRoot);
+    await unmountAllUnder(this.stageDir);
     await unmountAllUnder(this.opts.runDir);
+    await rm(this.stageDir, { recursive: true, force: true });
     await rm(this.opts.runDir, { recursive: true, force: true });
   }
+}
+
+const STAGE_ROOT = '/run/lambkin';
+
+async function bindReadOnly(source: string, target: string): Promise<void> {
+  await run('mount', ['--bind', source, target]);
+  await run('mount', ['-o', 'remount,bind,ro', target]);
 }
 
 interface Held {
   cgroups: EnvCgroups;
   net: NetSlot;
   disk: TmpDisk;
-  dir: string;
   uid: number;
-  etcDir: string;
+  /** Staged host paths bwrap mounts. */
+  mounts: { code?: string; runtime?: string; passwd: string; group: string };
 }
 
 class BwrapSandbox implements Sandbox {
@@ -149,17 +187,16 @@ class BwrapSandbox implements Sandbox {
   }
 
   private bwrapArgs(spec: LaunchSpec): string[] {
+    const m = this.held.mounts;
     const a: string[] = ['--ro-bind', '/usr', '/usr'];
     for (const link of ['bin', 'lib', 'lib64', 'sbin']) {
       // Merged-/usr hosts have these as symlinks; others get read-only binds.
       if (existsSync(`/${link}`)) a.push(...(isSymlink(`/${link}`) ? ['--symlink', `usr/${link}`, `/${link}`] : ['--ro-bind', `/${link}`, `/${link}`]));
     }
     for (const f of ETC_FILES) a.push('--ro-bind-try', f, f);
-    a.push('--ro-bind', path.join(this.held.etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(this.held.etcDir, 'group'), '/etc/group');
-    if (this.opts.codeDir) a.push('--ro-bind', this.opts.codeDir, LAYOUT.taskRoot);
-    else a.push('--dir', LAYOUT.taskRoot);
-    if (this.opts.runtimeDir) a.push('--ro-bind', this.opts.runtimeDir, LAYOUT.runtimeDir);
-    else a.push('--dir', LAYOUT.runtimeDir);
+    a.push('--ro-bind', m.passwd, '/etc/passwd', '--ro-bind', m.group, '/etc/group');
+    a.push(...(m.code ? ['--ro-bind', m.code, LAYOUT.taskRoot] : ['--dir', LAYOUT.taskRoot]));
+    a.push(...(m.runtime ? ['--ro-bind', m.runtime, LAYOUT.runtimeDir] : ['--dir', LAYOUT.runtimeDir]));
     a.push('--dir', LAYOUT.optDir, '--bind', this.held.disk.mountDir, LAYOUT.tmpDir, '--proc', '/proc', '--dev', '/dev');
     a.push('--unshare-user', '--uid', String(this.held.uid), '--gid', String(this.held.uid));
     a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'localhost');
@@ -256,7 +293,7 @@ class BwrapSandbox implements Sandbox {
         await new Promise((r) => setTimeout(r, 5));
       }
       this.held.cgroups.remove();
-      await this.provider.reclaim(this.held.net, this.held.disk, this.held.dir);
+      await this.provider.reclaim(this.held.net, this.held.disk);
     })();
     return this.destroyed;
   }

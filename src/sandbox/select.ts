@@ -7,13 +7,19 @@ import { missingForBwrap, probeCapabilities } from './capabilities.js';
 import { ProcessSandboxProvider } from './process-sandbox.js';
 import type { SandboxProvider } from './sandbox.js';
 
-export async function selectSandbox(mode: SandboxMode, dataDir: string, log: (line: string) => void): Promise<SandboxProvider> {
+export async function selectSandbox(
+  mode: SandboxMode,
+  dataDir: string,
+  codeRoot: string,
+  runtimeDirs: string[],
+  log: (line: string) => void,
+): Promise<SandboxProvider> {
   const runDir = path.join(dataDir, 'run');
   if (mode !== 'process') {
     const missing = missingForBwrap(probeCapabilities());
     if (missing.length === 0) {
       const serverKey = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 10);
-      const provider = new BwrapSandboxProvider({ runDir, serverKey, log });
+      const provider = new BwrapSandboxProvider({ runDir, codeRoot, runtimeDirs, serverKey, log });
       try {
         await provider.cleanupStale();
         return provider;

@@ -23,16 +23,18 @@ export class TmpDiskPool {
   private readonly ready = new Map<number, TmpDisk[]>();
   private filling = new Map<number, Promise<void>>();
 
-  constructor(private readonly dir: string, private readonly uid: number, private readonly target = 2) {}
+  /** Images live in `imageDir` (the data dir); they are mounted under `mountRoot` (where bwrap can reach them). */
+  constructor(private readonly imageDir: string, private readonly mountRoot: string, private readonly uid: number, private readonly target = 2) {}
 
   async init(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.imageDir, { recursive: true });
+    mkdirSync(this.mountRoot, { recursive: true });
   }
 
   private async create(sizeMB: number): Promise<TmpDisk> {
     const id = hex32().slice(0, 12);
-    const image = path.join(this.dir, `${id}.img`);
-    const mountDir = path.join(this.dir, id);
+    const image = path.join(this.imageDir, `${id}.img`);
+    const mountDir = path.join(this.mountRoot, id);
     mkdirSync(mountDir, { recursive: true });
     try {
       await run('truncate', ['-s', `${imageMB(sizeMB)}M`, image]);
