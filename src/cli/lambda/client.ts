@@ -30,8 +30,8 @@ export async function makeClient(opts: ClientOptions): Promise<Client> {
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined }
       : { accessKeyId: 'lambkin', secretAccessKey: 'lambkin' };
   const lambda = new sdk.LambdaClient({
-    endpoint: opts.endpointUrl ?? env.LAMBKIN_ENDPOINT ?? DEFAULT_ENDPOINT,
-    region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    endpoint: opts.endpointUrl || env.LAMBKIN_ENDPOINT || DEFAULT_ENDPOINT,
+    region: opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     credentials,
   });
   let last: string | undefined;

@@ -35,9 +35,10 @@ export function toJson(value: unknown, indent = '', double = false): string {
 const isDict = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isComplex = (v: unknown): boolean => typeof v === 'object' && v !== null;
 
-function pyStr(v: unknown): string {
+function pyStr(v: unknown, double = false): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number' && double) return pyFloat(v);
   return String(v);
 }
 
@@ -47,51 +48,51 @@ export function toText(value: unknown): string {
   return out.join('');
 }
 
-function formatText(item: unknown, out: string[], identifier?: string, scalarKeys?: string[]): void {
-  if (isDict(item)) formatDict(item, out, identifier, scalarKeys);
-  else if (Array.isArray(item)) formatList(item, out, identifier);
-  else out.push(`${pyStr(item)}\n`);
+function formatText(item: unknown, out: string[], identifier?: string, scalarKeys?: string[], double = false): void {
+  if (isDict(item)) formatDict(item, out, identifier, scalarKeys, double);
+  else if (Array.isArray(item)) formatList(item, out, identifier, double);
+  else out.push(`${pyStr(item, double)}\n`);
 }
 
-function formatList(item: unknown[], out: string[], identifier?: string): void {
+function formatList(item: unknown[], out: string[], identifier?: string, double = false): void {
   if (item.length === 0) return;
   if (item.some(isDict)) {
     const keys = new Set<string>();
     for (const el of item) if (isDict(el)) for (const [k, v] of Object.entries(el)) if (!isComplex(v)) keys.add(k);
     const all = [...keys].sort();
-    for (const el of item) formatText(el, out, identifier, all);
+    for (const el of item) formatText(el, out, identifier, all, double);
   } else if (item.some(Array.isArray)) {
     const scalars = item.filter((el) => !isComplex(el));
-    if (scalars.length > 0) formatScalarList(scalars, out, identifier);
-    for (const el of item.filter(isComplex)) formatText(el, out, identifier);
+    if (scalars.length > 0) formatScalarList(scalars, out, identifier, double);
+    for (const el of item.filter(isComplex)) formatText(el, out, identifier, undefined, double);
   } else {
-    formatScalarList(item, out, identifier);
+    formatScalarList(item, out, identifier, double);
   }
 }
 
-function formatScalarList(elements: unknown[], out: string[], identifier?: string): void {
-  if (identifier !== undefined) for (const el of elements) out.push(`${identifier.toUpperCase()}\t${pyStr(el)}\n`);
-  else out.push(`${elements.map(pyStr).join('\t')}\n`);
+function formatScalarList(elements: unknown[], out: string[], identifier?: string, double = false): void {
+  if (identifier !== undefined) for (const el of elements) out.push(`${identifier.toUpperCase()}\t${pyStr(el, double)}\n`);
+  else out.push(`${elements.map((el) => pyStr(el, double)).join('\t')}\n`);
 }
 
-function formatDict(item: Record<string, unknown>, out: string[], identifier?: string, scalarKeys?: string[]): void {
+function formatDict(item: Record<string, unknown>, out: string[], identifier?: string, scalarKeys?: string[], double = false): void {
   const scalars: string[] = [];
   const nonScalars: [string, unknown][] = [];
   const sorted = Object.keys(item).sort();
   if (scalarKeys === undefined) {
     for (const k of sorted) {
       if (isComplex(item[k])) nonScalars.push([k, item[k]]);
-      else scalars.push(pyStr(item[k]));
+      else scalars.push(pyStr(item[k], double || DOUBLE_MEMBERS.has(k)));
     }
   } else {
-    for (const k of scalarKeys) scalars.push(k in item ? pyStr(item[k]) : '');
+    for (const k of scalarKeys) scalars.push(k in item ? pyStr(item[k], double || DOUBLE_MEMBERS.has(k)) : '');
     for (const k of sorted) if (!scalarKeys.includes(k)) nonScalars.push([k, item[k]]);
   }
   if (scalars.length > 0) {
     if (identifier !== undefined) scalars.unshift(identifier.toUpperCase());
     out.push(`${scalars.join('\t')}\n`);
   }
-  for (const [k, v] of nonScalars) formatText(v, out, k);
+  for (const [k, v] of nonScalars) formatText(v, out, k, undefined, double || DOUBLE_MEMBERS.has(k));
 }
 
 /** The response as the chosen --output prints it ('' for an empty response). */
