@@ -4,6 +4,7 @@ import { serve } from './serve.js';
 import { registerLambdaCommands } from './lambda/index.js';
 import { registerPackageCommand } from './package.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerInvokeCommand } from './invoke.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -20,6 +21,7 @@ program
 registerLambdaCommands(program);
 registerPackageCommand(program);
 registerDoctorCommand(program);
+registerInvokeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
