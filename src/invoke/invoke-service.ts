@@ -150,10 +150,24 @@ function checkJsonPayload(payload: Buffer): Buffer {
   } catch (err) {
     throw new LambdaError(
       'InvalidRequestContentException',
-      `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`,
+      `Could not parse request body into json: Could not parse payload into json: ${jacksonStyle(payload) ?? (err as Error).message}`,
     );
   }
   return payload;
+}
+
+/** AWS parses with Jackson; for the common case (a bad first character) say it the way Jackson does. */
+function jacksonStyle(payload: Buffer): string | undefined {
+  const text = payload.toString('utf8');
+  const i = text.search(/\S/);
+  if (i < 0) return undefined;
+  const c = text[i];
+  if (/[[{"\-0-9tfn]/.test(c)) return undefined;
+  const source = text.length > 500 ? `${text.slice(0, 500)}"[truncated ${text.length - 500} chars]` : `${text}"`;
+  return (
+    `Unexpected character ('${c}' (code ${c.codePointAt(0)})): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n` +
+    ` at [Source: (byte[])"${source}; line: 1, column: ${i + 2}]`
+  );
 }
 
 function decodeClientContext(b64: string | undefined): string | undefined {

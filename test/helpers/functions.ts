@@ -4,8 +4,9 @@ import { makeZip } from './zip.js';
 import { ROLE } from './clients.js';
 
 /**
- * A bash runtime: reads each event, runs `handle` with $EVENT (raw JSON) and $REQUEST_ID set, and
- * posts its stdout as the response (or, if it exits non-zero, posts it as an error).
+ * A bash runtime: reads each event, runs `handle` with $EVENT (raw JSON), $REQUEST_ID and $H (the
+ * /next response headers file) set, and posts its stdout as the response (an error if it returns
+ * non-zero). Its stderr goes to the function's log.
  */
 export function bashRuntime(handle: string, init = ''): Promise<Buffer> {
   const bootstrap = `#!/bin/bash
@@ -18,13 +19,13 @@ while true; do
   H=$(mktemp)
   EVENT=$(curl -sS -LD "$H" "$API/invocation/next")
   REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$H" | tr -d '[:space:]' | cut -d: -f2-)
-  rm -f "$H"
-  if OUT=$(handle 2>&1); then
+  if OUT=$(handle); then
     curl -sS -X POST -H 'Content-Type: application/json' "$API/invocation/$REQUEST_ID/response" --data-binary "$OUT" >/dev/null
   else
     curl -sS -X POST -H 'Lambda-Runtime-Function-Error-Type: Function.Failed' "$API/invocation/$REQUEST_ID/error" \\
       --data-binary "{\\"errorType\\":\\"Failed\\",\\"errorMessage\\":\\"handler failed\\"}" >/dev/null
   fi
+  rm -f "$H"
 done
 `;
   return makeZip({ bootstrap: { content: bootstrap, mode: 0o100755 } });
