@@ -174,6 +174,7 @@ export function looksLikeError(message: string): boolean {
   return (
     /^\S+\t\S+\t(ERROR|FATAL)\t/.test(message) ||
     /^\[(ERROR|CRITICAL)\]/.test(message) ||
+    /^(ERROR|FATAL|Error|Exception)\b/.test(message) ||
     /^Traceback \(most recent call last\)/.test(message) ||
     /"level"\s*:\s*"(ERROR|FATAL|error|fatal)"/.test(message) ||
     /Task timed out after/.test(message)

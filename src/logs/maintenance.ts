@@ -24,7 +24,7 @@ export interface MaintenanceOptions {
 
 const CHUNK_ROWS = 5000;
 /** Compact once this many events were deleted since the last compaction. */
-const COMPACT_AFTER_ROWS = 5000;
+const COMPACT_AFTER_ROWS = 1000;
 
 export class LogMaintenance {
   private timer?: NodeJS.Timeout;

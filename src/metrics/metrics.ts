@@ -105,7 +105,7 @@ export class Metrics {
       counterFrom('lambkin_log_events_expired_total', 'Log events deleted by retention policies.', (c) => c.expired);
       counterFrom('lambkin_log_events_capped_total', 'Oldest log events deleted to stay under logMaxBytes.', (c) => c.capped);
     }
-    collectDefaultMetrics({ register: this.registry, prefix: 'lambkin_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'lambkin_' });
   }
 
   private labels(v: VersionRecord): Record<FnLabels, string> {
