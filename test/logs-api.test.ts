@@ -4,8 +4,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CloudWatchLogsClient, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { startLambkin, type Lambkin } from './helpers/server.js';
-import { aws, boto3 } from './helpers/clients.js';
+import { aws, boto3, CREDS_ENV } from './helpers/clients.js';
 import { createBashFunction, eventually, invoke } from './fixtures/logs/functions.js';
 
 let lk: Lambkin;
@@ -92,10 +93,10 @@ print(json.dumps({'full': full, 'fwd': fwd, 'pages': pages, 'tail': [e['message'
   assert.equal(messages[2], `START RequestId: ${requestIds[0]} Version: $LATEST\n`);
   assert.ok(messages.includes(`hello from ${requestIds[0]}\n`));
   assert.ok(messages.includes('event: {"n":1}\n'), 'stderr lines are captured too');
-  // Raw stdout is split into one event per line; JSON lines are stored bare.
+  // Raw stdout is split into one event per line, each with its line end (JSON printed by the function too).
   const one = messages.indexOf('one\n');
   assert.deepEqual(messages.slice(one, one + 3), ['one\n', 'two\n', 'three\n']);
-  assert.ok(messages.includes('{"level":"ERROR","msg":"json line","latency":250}'));
+  assert.ok(messages.includes('{"level":"ERROR","msg":"json line","latency":250}\n'));
   assert.equal(messages.filter((m) => m.startsWith('REPORT ')).length, 3);
   assert.match(messages[messages.length - 1], new RegExp(`^REPORT RequestId: ${requestIds[2]}\\tDuration: \\d+\\.\\d{2} ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\t\\n$`));
   assert.ok(messages.some((m) => /^REPORT RequestId: .*\tStatus: error\tError Type: Function\.Failed\n$/.test(m)));
@@ -162,7 +163,7 @@ print(json.dumps({
   assert.equal(out.excl.length, 3);
   assert.ok(out.excl.every((m: string) => m.startsWith('REPORT ')));
   assert.equal(out.phrase.length, 1);
-  assert.deepEqual(out.jsonEq, ['{"level":"ERROR","msg":"json line","latency":250}']);
+  assert.deepEqual(out.jsonEq, ['{"level":"ERROR","msg":"json line","latency":250}\n']);
   assert.deepEqual(out.jsonAnd, out.jsonEq);
   assert.deepEqual(out.jsonOr, []);
   assert.equal(out.regex.length, 6);
@@ -314,4 +315,24 @@ print(json.dumps({'all': [e['message'] for e in evs], 'reports': [e['message'] f
   assert.equal(typeof report.record.metrics.initDurationMs, 'number');
   assert.ok(out.all.includes(`hello from ${id}\n`), 'function output goes to the custom group too');
   assert.equal(out.default, 0, 'nothing is written to /aws/lambda/<name>');
+});
+
+test('JS SDK v3: CloudWatchLogsClient reads events and maps errors to typed exceptions', async () => {
+  const client = new CloudWatchLogsClient({
+    endpoint: lk.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: CREDS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS_ENV.AWS_SECRET_ACCESS_KEY },
+    maxAttempts: 1,
+  });
+  const filtered = await client.send(new FilterLogEventsCommand({ logGroupName: G, filterPattern: '"START RequestId"' }));
+  assert.equal(filtered.events?.length, 3);
+  assert.equal(filtered.nextToken, undefined);
+  const stream = (await client.send(new DescribeLogStreamsCommand({ logGroupName: G }))).logStreams![0].logStreamName!;
+  const got = await client.send(new GetLogEventsCommand({ logGroupName: G, logStreamName: stream, startFromHead: true, limit: 1 }));
+  assert.match(got.events![0].message!, /^INIT_START /);
+  await assert.rejects(client.send(new FilterLogEventsCommand({ logGroupName: '/missing' })), (err: unknown) => {
+    assert.ok(err instanceof ResourceNotFoundException);
+    assert.equal((err as Error).message, 'The specified log group does not exist.');
+    return true;
+  });
 });

@@ -86,6 +86,8 @@ test('sink: Lambda line ends, verbatim puts, batching, shedding', withStore(asyn
   assert.equal(lambdaMessage('START RequestId: x Version: $LATEST'), 'START RequestId: x Version: $LATEST\n');
   assert.equal(lambdaMessage('already\n'), 'already\n');
   assert.equal(lambdaMessage('{"time":"t","type":"platform.start"}'), '{"time":"t","type":"platform.start"}');
+  assert.equal(lambdaMessage('{"timestamp":"t","level":"INFO","message":"m"}'), '{"timestamp":"t","level":"INFO","message":"m"}');
+  assert.equal(lambdaMessage('{"printed":"by the function"}'), '{"printed":"by the function"}\n');
   const sink = new LogSink(store, { flushMs: 10_000 });
   const heard: string[] = [];
   sink.onEvent((_r, _g, _s, e) => heard.push(e.message));

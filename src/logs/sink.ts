@@ -25,12 +25,13 @@ export interface SinkOptions {
 export const MAX_EVENT_BYTES = 262_144 - 26;
 
 /**
- * Lambda stores function and platform text lines with their line end (`"START RequestId: … $LATEST\n"`);
- * records in the JSON log format are stored as the bare JSON object.
+ * Lambda stores function and platform text lines with their line end (`"START RequestId: … $LATEST\n"`,
+ * `"hello\n"` for a print); records of the JSON log format (platform `{"time":…}`, runtime
+ * `{"timestamp":…}`) are stored as the bare JSON object.
  */
 export function lambdaMessage(message: string): string {
   if (message.endsWith('\n')) return message;
-  if (message.startsWith('{') && message.endsWith('}')) return message;
+  if (message.startsWith('{"time') && message.endsWith('}')) return message;
   return `${message}\n`;
 }
 
