@@ -38,8 +38,11 @@ export function startLine(requestId: string, version: string, json: boolean): st
   return `START RequestId: ${requestId} Version: ${version}`;
 }
 
-export function endLine(requestId: string, json: boolean): string {
-  if (json) return JSON.stringify({ time: new Date().toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
+/** END; in the JSON format `platform.runtimeDone`, whose record carries the outcome (callers may pass it). */
+export function endLine(requestId: string, json: boolean, status: 'success' | 'error' | 'timeout' = 'success', errorType?: string): string {
+  if (json) {
+    return JSON.stringify({ time: new Date().toISOString(), type: 'platform.runtimeDone', record: { requestId, status, ...(errorType ? { errorType } : {}) } });
+  }
   return `END RequestId: ${requestId}`;
 }
 
