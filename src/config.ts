@@ -67,6 +67,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LAMBKIN_PREWARM: 'prewarmPerRuntime',
   LAMBKIN_ASYNC_RETRY_DELAYS_MS: 'asyncRetryDelaysMs',
   LAMBKIN_LOG_MAX_BYTES: 'logMaxBytes',
+  LAMBKIN_LOG_RETENTION_SWEEP_MS: 'logRetentionSweepMs',
 };
 
 /** Converts a string (from env or flags) to the type the default has. */

@@ -22,6 +22,10 @@ import { VersionResolver } from './invoke/resolver.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { InvokeService } from './invoke/invoke-service.js';
 import { AsyncQueue } from './invoke/async-queue.js';
+import { logsTargetHandler } from './api/logs-routes.js';
+import { metricsRoutes } from './api/metrics-routes.js';
+import { LogMaintenance } from './logs/maintenance.js';
+import { Metrics } from './metrics/metrics.js';
 
 export interface RunningServer {
   url: string;
@@ -63,7 +67,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gcTimer.unref();
   });
 
-  const logs = new LogSink(store);
+  const logs = new LogSink(store, { log });
+  const logMaintenance = new LogMaintenance(store, logs, { sweepMs: config.logRetentionSweepMs, maxBytes: config.logMaxBytes, dataDir: config.dataDir, log });
   const provider = await selectSandbox(config.sandbox, config.dataDir, code.root, Object.values(RUNTIME_DIRS), log);
   const managerOptions: ManagerOptions = {
     provider,
@@ -86,7 +91,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   invoke.queue = queue;
 
-  const router = new Router().add(...lambdaRoutes(services), ...invokeRoutes(invoke));
+  const metrics = new Metrics({
+    environments: () => manager.stats(),
+    logs: async () => ({ storedBytes: await store.totalLogBytes(), dropped: logs.dropped, expired: logMaintenance.expiredEvents, capped: logMaintenance.cappedEvents, written: logs.written }),
+  });
+  invoke.observeStart((v) => metrics.started(v));
+  invoke.observe((v, outcome, throttled) => metrics.finished(v, outcome, throttled));
+  ctx.changes.on('change', (c) => {
+    if (c.kind === 'function' && c.deleted && c.version === undefined) metrics.functionDeleted(c.region, c.name);
+  });
+
+  const router = new Router().add(...lambdaRoutes(services), ...invokeRoutes(invoke), ...metricsRoutes(metrics));
+  router.targetHandlers.push(logsTargetHandler({ store, sink: logs, accountId: config.accountId, onInternalError: (err) => log(`logs API error: ${(err as Error)?.stack ?? String(err)}`) }));
   const httpOptions = {
     defaultRegion: config.defaultRegion,
     onInternalError: (err: unknown, req: { method?: string; url?: string }) =>
@@ -103,6 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const reachableHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   managerOptions.apiHost = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
   queue.start();
+  logMaintenance.start();
 
   let closing: Promise<void> | undefined;
   log(`sandbox: ${provider.describe()}`);
@@ -120,6 +137,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await provider.shutdown();
         http.closeAllConnections();
         await closed;
+        await logMaintenance.stop();
         await logs.flush();
         await store.close();
       })();

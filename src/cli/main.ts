@@ -5,6 +5,8 @@ import { registerLambdaCommands } from './lambda/index.js';
 import { registerPackageCommand } from './package.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerInvokeCommand } from './invoke.js';
+import { registerLogsCommand } from './logs.js';
+import { registerStatsCommand } from './stats.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -22,6 +24,8 @@ registerLambdaCommands(program);
 registerPackageCommand(program);
 registerDoctorCommand(program);
 registerInvokeCommand(program);
+registerLogsCommand(program);
+registerStatsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

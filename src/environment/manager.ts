@@ -157,16 +157,21 @@ export class EnvironmentManager {
     for (const pool of this.draining) if (pool.size === 0) this.draining.delete(pool);
   }
 
-  stats(): { environments: number; busy: number; idle: number } {
+  /** Live environments: busy (running an invocation), starting (init, none waiting), idle; memoryMB = Σ MemorySize. */
+  stats(): { environments: number; busy: number; idle: number; starting: number; memoryMB: number } {
     let environments = 0;
     let busy = 0;
+    let starting = 0;
+    let memoryMB = 0;
     for (const pool of [...this.pools.values(), ...this.draining]) {
       for (const env of pool.environments()) {
         environments++;
+        memoryMB += env.version.config.MemorySize;
         if (env.busy) busy++;
+        else if (env.state === 'starting') starting++;
       }
     }
-    return { environments, busy, idle: environments - busy };
+    return { environments, busy, idle: environments - busy - starting, starting, memoryMB };
   }
 
   async shutdown(): Promise<void> {

@@ -48,6 +48,7 @@ export type InvocationObserver = (v: VersionRecord, outcome: InvocationOutcome |
 
 export class InvokeService {
   private readonly observers: InvocationObserver[] = [];
+  private readonly startObservers: ((v: VersionRecord) => void)[] = [];
   queue?: AsyncQueue;
 
   constructor(
@@ -57,8 +58,14 @@ export class InvokeService {
     private readonly limiter: ConcurrencyLimiter,
   ) {}
 
+  /** `o` hears every invocation's end: its outcome, a throttle, or (outcome undefined) a failure before it ran. */
   observe(o: InvocationObserver): void {
     this.observers.push(o);
+  }
+
+  /** `o` hears every invocation that got past the concurrency check, as it starts (ConcurrentExecutions). */
+  observeStart(o: (v: VersionRecord) => void): void {
+    this.startObservers.push(o);
   }
 
   async invoke(input: InvokeInput): Promise<InvokeResult> {
@@ -109,6 +116,7 @@ export class InvokeService {
       for (const o of this.observers) o(version, undefined, true);
       throw err;
     }
+    for (const o of this.startObservers) o(version);
     let outcome: InvocationOutcome;
     try {
       outcome = await this.manager.run(version, {
@@ -119,6 +127,9 @@ export class InvokeService {
         traceId: newTraceId(),
         wantTail: opts.wantTail,
       });
+    } catch (err) {
+      for (const o of this.observers) o(version, undefined, false);
+      throw err;
     } finally {
       this.limiter.release();
     }

@@ -11,9 +11,18 @@ export interface ReportFields {
 }
 
 const ms = (n: number): string => n.toFixed(2);
+/** JSON records carry durations with microsecond precision (`"durationMs":18.593`). */
+const jsonMs = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** `nodejs20.x` → `nodejs:20`, `python3.12` → `python:3.12`, `provided.al2023` → `provided:al2023` (as INIT_START names them). */
+export function runtimeVersionName(runtime: string): string {
+  const id = runtime.replace(/\.x$/, '');
+  const m = /^([a-z]+?)(?:\.([a-z][a-z0-9.]*)|([0-9][0-9a-z.]*))$/.exec(id);
+  return m ? `${m[1]}:${m[2] ?? m[3]}` : id;
+}
 
 export function initStartLine(runtime: string, runtimeVersionArn: string, json: boolean): string {
-  const version = `${runtime.replace(/\.x$/, '').replace(/(\d)$/, '$1')}.v1`;
+  const version = `${runtimeVersionName(runtime)}.v1`;
   if (json) {
     return JSON.stringify({
       time: new Date().toISOString(),
@@ -29,8 +38,11 @@ export function startLine(requestId: string, version: string, json: boolean): st
   return `START RequestId: ${requestId} Version: ${version}`;
 }
 
-export function endLine(requestId: string, json: boolean): string {
-  if (json) return JSON.stringify({ time: new Date().toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
+/** END; in the JSON format `platform.runtimeDone`, whose record carries the outcome (callers may pass it). */
+export function endLine(requestId: string, json: boolean, status: 'success' | 'error' | 'timeout' = 'success', errorType?: string): string {
+  if (json) {
+    return JSON.stringify({ time: new Date().toISOString(), type: 'platform.runtimeDone', record: { requestId, status, ...(errorType ? { errorType } : {}) } });
+  }
   return `END RequestId: ${requestId}`;
 }
 
@@ -43,11 +55,11 @@ export function reportLine(r: ReportFields, json: boolean): string {
       record: {
         requestId: r.requestId,
         metrics: {
-          durationMs: Number(ms(r.durationMs)),
+          durationMs: jsonMs(r.durationMs),
           billedDurationMs: billed,
           memorySizeMB: r.memorySizeMB,
           maxMemoryUsedMB: r.maxMemoryUsedMB,
-          ...(r.initDurationMs !== undefined ? { initDurationMs: Number(ms(r.initDurationMs)) } : {}),
+          ...(r.initDurationMs !== undefined ? { initDurationMs: jsonMs(r.initDurationMs) } : {}),
         },
         status: r.status ?? 'success',
         ...(r.errorType ? { errorType: r.errorType } : {}),
@@ -67,6 +79,13 @@ export function timeoutLine(requestId: string, timeoutSeconds: number): string {
   return `${new Date().toISOString()} ${requestId} Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
 }
 
-export function initReportLine(durationMs: number, phase: 'init' | 'invoke', status: 'error' | 'timeout', errorType?: string): string {
+export function initReportLine(durationMs: number, phase: 'init' | 'invoke', status: 'error' | 'timeout', errorType?: string, json = false): string {
+  if (json) {
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      type: 'platform.initReport',
+      record: { initializationType: 'on-demand', phase, status, ...(errorType ? { errorType } : {}), metrics: { durationMs: jsonMs(durationMs) } },
+    });
+  }
   return `INIT_REPORT Init Duration: ${ms(durationMs)} ms\tPhase: ${phase}\tStatus: ${status}${errorType ? `\tError Type: ${errorType}` : ''}`;
 }

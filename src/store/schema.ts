@@ -74,5 +74,7 @@ CREATE TABLE IF NOT EXISTS log_events (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_events_group_ts ON log_events(region, grp, ts, seq);
-CREATE INDEX IF NOT EXISTS log_events_stream ON log_events(region, grp, stream, seq);
+-- GetLogEvents reads one stream in (ts, seq) order (the earlier (stream, seq) index is replaced).
+DROP INDEX IF EXISTS log_events_stream;
+CREATE INDEX IF NOT EXISTS log_events_stream_ts ON log_events(region, grp, stream, ts, seq);
 `;

@@ -88,8 +88,14 @@ export interface LogEvent {
   message: string;
 }
 
+/** A position in a log group's (timestamp, seq) order. */
+export interface LogCursor {
+  ts: number;
+  seq: number;
+}
+
 export interface StoredLogEvent extends LogEvent {
-  /** Monotonic id: stable, unique, orders events. */
+  /** Monotonic id: stable, unique, never reused; breaks ties between equal timestamps. */
   seq: number;
   logStreamName: string;
 }
@@ -111,16 +117,20 @@ export interface LogStreamInfo {
   storedBytes: number;
 }
 
+/** Events of one group in (timestamp, seq) order: ascending, or descending when `descending`. */
 export interface LogQuery {
   region: string;
   group: string;
   streams?: string[];
   streamPrefix?: string;
-  startTime?: number;
-  endTime?: number;
-  /** Resume strictly after this seq (ascending) or before it (descending). */
-  afterSeq?: number;
-  beforeSeq?: number;
+  /** timestamp >= from */
+  from?: number;
+  /** timestamp < to */
+  to?: number;
+  /** Strictly after this position (in ascending order). */
+  after?: LogCursor;
+  /** Strictly before this position (in ascending order). */
+  before?: LogCursor;
   descending?: boolean;
   limit: number;
 }
@@ -131,14 +141,22 @@ export interface LogStore {
   createLogGroup(region: string, group: string, creationTime: number): Promise<boolean>;
   deleteLogGroup(region: string, group: string): Promise<boolean>;
   getLogGroup(region: string, group: string): Promise<LogGroupInfo | undefined>;
-  listLogGroups(region: string, prefix: string | undefined, after: string | undefined, limit: number): Promise<LogGroupInfo[]>;
+  /** Groups by name; `pattern` is a case-insensitive substring. */
+  listLogGroups(region: string, opts: { prefix?: string; pattern?: string; after?: string; limit: number }): Promise<LogGroupInfo[]>;
   listLogStreams(region: string, group: string, opts: { prefix?: string; orderBy: 'LogStreamName' | 'LastEventTime'; descending: boolean; offset: number; limit: number }): Promise<LogStreamInfo[]>;
   getLogStream(region: string, group: string, stream: string): Promise<LogStreamInfo | undefined>;
+  /** Returns false if the stream exists already (the group must exist). */
+  createLogStream(region: string, group: string, stream: string, creationTime: number): Promise<boolean>;
+  deleteLogStream(region: string, group: string, stream: string): Promise<boolean>;
   setRetention(region: string, group: string, days: number | undefined): Promise<boolean>;
-  /** Deletes events older than each group's retention; returns the number deleted. */
-  sweepRetention(now: number): Promise<number>;
-  /** Drops the oldest events until total stored bytes ≤ max; returns the number deleted. */
-  capLogBytes(maxBytes: number): Promise<number>;
+  /** Deletes up to `maxRows` events older than their group's retention; returns the number deleted. */
+  sweepRetention(now: number, maxRows: number): Promise<number>;
+  /** Drops up to `maxRows` of the oldest events while total stored bytes exceed `maxBytes`; returns the number deleted. */
+  capLogBytes(maxBytes: number, maxRows: number): Promise<number>;
+  /** Bytes of log messages stored, over all groups. */
+  totalLogBytes(): Promise<number>;
+  /** Gives space freed by deletions back to the file system, where the engine can. */
+  compactLogs(): Promise<void>;
 }
 
 export interface Store extends FunctionStore, EventQueueStore, LogStore {
