@@ -26,8 +26,16 @@ function fingerprint(codeSha: string, c: StoredConfig): string {
   return JSON.stringify([codeSha, Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))]);
 }
 
-/** Publishes $LATEST as the next version, or returns the newest version if nothing changed since. */
-export async function publishFromLatest(ctx: ControlContext, region: string, name: string, input: PublishInput): Promise<VersionRecord> {
+/**
+ * Publishes $LATEST as the next version, or returns the newest version if nothing changed since
+ * (`created` tells which).
+ */
+export async function publishFromLatest(
+  ctx: ControlContext,
+  region: string,
+  name: string,
+  input: PublishInput,
+): Promise<{ version: VersionRecord; created: boolean }> {
   let created = false;
   const result = await ctx.store.publish(region, name, ({ latest, newest, nextNumber }) => {
     if (input.CodeSha256 !== undefined && input.CodeSha256 !== latest.config.CodeSha256) {
@@ -56,7 +64,7 @@ export async function publishFromLatest(ctx: ControlContext, region: string, nam
   });
   if (!result) throw notFound(`Function not found: ${functionArn(region, ctx.config.accountId, name)}`);
   if (created) ctx.changes.publish({ kind: 'function', region, name, version: result.version, deleted: false });
-  return result;
+  return { version: result, created };
 }
 
 export class VersionService {
@@ -65,8 +73,8 @@ export class VersionService {
   async publish(region: string, rawName: string, input: PublishInput): Promise<FunctionConfiguration> {
     const ref = parseFunctionName(rawName, 'write', region, this.ctx.config.accountId);
     if (ref.qualifier !== undefined) throw invalidParameter('PublishVersion is permitted on the unqualified function only.');
-    const v = await publishFromLatest(this.ctx, region, ref.name, input);
-    return renderConfiguration(v, this.ctx.config.accountId);
+    const { version } = await publishFromLatest(this.ctx, region, ref.name, input);
+    return renderConfiguration(version, this.ctx.config.accountId);
   }
 
   async list(region: string, rawName: string, opts: { marker?: string; maxItems?: number }) {
