@@ -38,12 +38,13 @@ export async function publishFromLatest(
 ): Promise<{ version: VersionRecord; created: boolean }> {
   let created = false;
   const result = await ctx.store.publish(region, name, ({ latest, newest, nextNumber }) => {
-    if (input.CodeSha256 !== undefined && input.CodeSha256 !== latest.config.CodeSha256) {
+    // AWS checks the RevisionId before the CodeSha256.
+    checkRevision(input.RevisionId, latest.config.RevisionId);
+    if (input.CodeSha256 !== undefined && input.CodeSha256 !== '' && input.CodeSha256 !== latest.config.CodeSha256) {
       throw invalidParameter(
         `CodeSHA256 (${input.CodeSha256}) is different from current CodeSHA256 in $LATEST (${latest.config.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
       );
     }
-    checkRevision(input.RevisionId, latest.config.RevisionId);
     if (newest && fingerprint(newest.codeSha, newest.config) === fingerprint(latest.codeSha, latest.config)) {
       return { version: newest };
     }
