@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { serve } from './serve.js';
 import { registerLambdaCommands } from './lambda/index.js';
 import { registerPackageCommand } from './package.js';
+import { registerDeployCommand } from './deploy.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -18,6 +19,7 @@ program
 
 registerLambdaCommands(program);
 registerPackageCommand(program);
+registerDeployCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
