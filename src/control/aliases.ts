@@ -1,10 +1,11 @@
 /** Aliases: named pointers to a version, optionally splitting traffic with a second version by weight. */
-import { ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
+import { LambdaError, ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
 import { newRevisionId } from '../util/ids.js';
 import type { ControlContext } from './context.js';
 import { LATEST, type AliasRecord } from './model.js';
 import { functionArn, parseFunctionName } from './names.js';
 import { checkRevision, decodeMarker, encodeMarker, pageSize } from './paging.js';
+import { expectString } from './versions.js';
 
 const ALIAS_PATTERN = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';
 const VERSION_PATTERN = '(\\$LATEST|[0-9]+)';
@@ -41,6 +42,14 @@ export class AliasService {
   }
 
   private checkShape(input: AliasInput, creating: boolean): void {
+    for (const member of ['Name', 'FunctionVersion', 'Description', 'RevisionId'] as const) expectString(input[member], member);
+    const routing = input.RoutingConfig as unknown;
+    const weightsRaw = (routing as { AdditionalVersionWeights?: unknown } | null | undefined)?.AdditionalVersionWeights;
+    for (const [value, member] of [[routing, 'RoutingConfig'], [weightsRaw, 'RoutingConfig.AdditionalVersionWeights']] as const) {
+      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new LambdaError('InvalidRequestContentException', `Could not parse request body into json: Unexpected value for member ${member}: expected object`);
+      }
+    }
     const errors = new ValidationErrors();
     if (creating) {
       if (input.Name == null) errors.add(null, 'name', 'Member must not be null');

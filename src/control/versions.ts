@@ -1,5 +1,5 @@
 /** Publishing immutable versions of $LATEST, and listing them. */
-import { invalidParameter } from '../errors.js';
+import { LambdaError, ValidationErrors, invalidParameter } from '../errors.js';
 import { newRevisionId } from '../util/ids.js';
 import { lambdaTimestamp } from '../util/time.js';
 import type { ControlContext } from './context.js';
@@ -68,10 +68,29 @@ export async function publishFromLatest(
   return { version: result, created };
 }
 
+/** A request member of the wrong JSON type is a malformed request (as the control plane treats it elsewhere). */
+export function expectString(value: unknown, member: string): void {
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    throw new LambdaError('InvalidRequestContentException', `Could not parse request body into json: Unexpected value for member ${member}: expected string`);
+  }
+}
+
+function checkPublishInput(input: PublishInput): void {
+  expectString(input.CodeSha256, 'CodeSha256');
+  expectString(input.Description, 'Description');
+  expectString(input.RevisionId, 'RevisionId');
+  const errors = new ValidationErrors();
+  if (typeof input.Description === 'string' && input.Description.length > 256) {
+    errors.add(input.Description, 'description', 'Member must have length less than or equal to 256');
+  }
+  errors.throwIfAny();
+}
+
 export class VersionService {
   constructor(private readonly ctx: ControlContext) {}
 
   async publish(region: string, rawName: string, input: PublishInput): Promise<FunctionConfiguration> {
+    checkPublishInput(input);
     const ref = parseFunctionName(rawName, 'write', region, this.ctx.config.accountId);
     if (ref.qualifier !== undefined) throw invalidParameter('PublishVersion is permitted on the unqualified function only.');
     const { version } = await publishFromLatest(this.ctx, region, ref.name, input);
