@@ -36,6 +36,11 @@ export class AliasService {
     };
   }
 
+  /** Alias operations on a function that doesn't exist report the function, not the alias. */
+  private async requireFunction(region: string, fn: string): Promise<void> {
+    if (!(await this.ctx.store.getFunction(region, fn))) throw notFound(`Function not found: ${this.arn(region, fn)}`);
+  }
+
   private fnName(region: string, raw: string): string {
     const ref = parseFunctionName(raw, 'write', region, this.ctx.config.accountId);
     return ref.name;
@@ -116,6 +121,7 @@ export class AliasService {
   async get(region: string, rawFn: string, name: string) {
     this.checkShape({ Name: name }, false);
     const fn = this.fnName(region, rawFn);
+    await this.requireFunction(region, fn);
     const alias = await this.ctx.store.getAlias(region, fn, name);
     if (!alias) throw notFound(`Cannot find alias arn: ${this.arn(region, fn, name)}`);
     return this.render(alias);
@@ -124,6 +130,7 @@ export class AliasService {
   async update(region: string, rawFn: string, name: string, input: AliasInput) {
     this.checkShape({ ...input, Name: name }, false);
     const fn = this.fnName(region, rawFn);
+    await this.requireFunction(region, fn);
     const current = await this.ctx.store.getAlias(region, fn, name);
     if (!current) throw notFound(`Alias not found: ${this.arn(region, fn, name)}`);
     checkRevision(input.RevisionId, current.revisionId);
