@@ -112,6 +112,9 @@ describe('versions lifecycle (aws CLI + boto3)', () => {
     const rev = await awsFails(url, ['lambda', 'publish-version', '--function-name', F, '--revision-id', '00000000-0000-0000-0000-000000000000']);
     assert.equal(rev.code, 'PreconditionFailedException');
     assert.equal(rev.message, REVISION_MISMATCH);
+    const long = await awsFails(url, ['lambda', 'publish-version', '--function-name', F, '--description', 'd'.repeat(257)]);
+    assert.equal(long.code, 'ValidationException');
+    assert.match(long.message, /at 'description' failed to satisfy constraint: Member must have length less than or equal to 256/);
 
     const r = await py(url, `
 latest = lambda_client.get_function_configuration(FunctionName=${JSON.stringify(F)})
@@ -245,6 +248,7 @@ print(json.dumps({'gone': gone, 'again': again, 'never': never, 'latest': latest
   });
 
   it('recreating a deleted function starts again at version 1, with nothing left of the old versions', async () => {
+    await awsOk(url, ['lambda', 'create-alias', '--function-name', F, '--name', 'live', '--function-version', '5']);
     await awsOk(url, ['lambda', 'delete-function', '--function-name', F]);
     const gone = await awsFails(url, ['lambda', 'get-function', '--function-name', F, '--qualifier', '1']);
     assert.equal(gone.code, 'ResourceNotFoundException');
@@ -257,9 +261,13 @@ print(json.dumps({'gone': gone, 'again': again, 'never': never, 'latest': latest
     const r = await py(url, `
 F = ${JSON.stringify(F)}
 print(json.dumps({'versions': [x['Version'] for x in lambda_client.list_versions_by_function(FunctionName=F)['Versions']],
-                  'v1': invoke(FunctionName=F, Qualifier='1')['payload'], 'v2': err(lambda_client.invoke, FunctionName=F, Qualifier='2')}))
+                  'aliases': lambda_client.list_aliases(FunctionName=F)['Aliases'],
+                  'v1': invoke(FunctionName=F, Qualifier='1')['payload'], 'v2': err(lambda_client.invoke, FunctionName=F, Qualifier='2'),
+                  'live': err(lambda_client.invoke, FunctionName=F, Qualifier='live')}))
 `);
     assert.deepEqual(r.versions, [LATEST, '1']);
+    assert.deepEqual(r.aliases, [], 'deleting the function deleted its aliases');
+    assert.equal(r.live.code, 'ResourceNotFoundException');
     assert.equal(r.v1.file, 'again');
     assert.equal(r.v1.n, 1, 'a fresh environment, not the old function\'s version 1');
     assert.equal(r.v2.code, 'ResourceNotFoundException');
