@@ -227,4 +227,30 @@ print(json.dumps([[want, invoke(**kw)['payload']] for want, kw in seq]))
     const left = await awsOk(url, ['lambda', 'list-versions-by-function', '--function-name', F]);
     assert.deepEqual(left.Versions.map((v: any) => v.Version), [LATEST, '3']);
   });
+
+  it('versions, aliases and version numbering survive a restart', async () => {
+    await awsOk(url, ['lambda', 'create-alias', '--function-name', F, '--name', 'stable', '--function-version', '3']);
+    const dataDir = lk.dataDir;
+    await lk.stop({ keepData: true });
+    lk = await startLambkin({ dataDir });
+    url = lk.url;
+    try {
+      const r = await py(url, `
+F = ${JSON.stringify(F)}
+before = [v['Version'] for v in lambda_client.list_versions_by_function(FunctionName=F)['Versions']]
+aliases = sorted((a['Name'], a['FunctionVersion']) for a in lambda_client.list_aliases(FunctionName=F)['Aliases'])
+stable = invoke(FunctionName=F, Qualifier='stable')
+lambda_client.update_function_configuration(FunctionName=F, Environment={'Variables': {'MARKER': 'after-restart'}})
+print(json.dumps({'before': before, 'aliases': aliases, 'stable': stable, 'next': lambda_client.publish_version(FunctionName=F)['Version']}))
+`);
+      assert.deepEqual(r.before, [LATEST, '3']);
+      assert.deepEqual(r.aliases, [['beta', LATEST], ['stable', '3']]);
+      assert.equal(r.stable.version, '3');
+      assert.equal(r.stable.payload.arn, arn(F, 'stable'));
+      assert.equal(r.next, '4', 'numbers deleted before the restart are still not reused');
+    } finally {
+      await lk.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
