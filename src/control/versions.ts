@@ -1,5 +1,5 @@
 /** Publishing immutable versions of $LATEST, and listing them. */
-import { LambdaError, ValidationErrors, invalidParameter } from '../errors.js';
+import { LambdaError, ValidationErrors, conflict, invalidParameter } from '../errors.js';
 import { newRevisionId } from '../util/ids.js';
 import { lambdaTimestamp } from '../util/time.js';
 import type { ControlContext } from './context.js';
@@ -38,6 +38,11 @@ export async function publishFromLatest(
 ): Promise<{ version: VersionRecord; created: boolean }> {
   let created = false;
   const result = await ctx.store.publish(region, name, ({ latest, newest, nextNumber }) => {
+    if (latest.config.LastUpdateStatus === 'InProgress') {
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(region, ctx.config.accountId, name)}`,
+      );
+    }
     // AWS checks the RevisionId before the CodeSha256.
     checkRevision(input.RevisionId, latest.config.RevisionId);
     if (input.CodeSha256 !== undefined && input.CodeSha256 !== '' && input.CodeSha256 !== latest.config.CodeSha256) {
