@@ -7,6 +7,7 @@ import { registerDoctorCommand } from './doctor.js';
 import { registerInvokeCommand } from './invoke.js';
 import { registerLogsCommand } from './logs.js';
 import { registerStatsCommand } from './stats.js';
+import { registerDeployCommand } from './deploy.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -26,6 +27,7 @@ registerDoctorCommand(program);
 registerInvokeCommand(program);
 registerLogsCommand(program);
 registerStatsCommand(program);
+registerDeployCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

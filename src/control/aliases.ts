@@ -1,10 +1,11 @@
 /** Aliases: named pointers to a version, optionally splitting traffic with a second version by weight. */
-import { ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
+import { LambdaError, ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
 import { newRevisionId } from '../util/ids.js';
 import type { ControlContext } from './context.js';
 import { LATEST, type AliasRecord } from './model.js';
 import { functionArn, parseFunctionName } from './names.js';
 import { checkRevision, decodeMarker, encodeMarker, pageSize } from './paging.js';
+import { expectString } from './versions.js';
 
 const ALIAS_PATTERN = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';
 const VERSION_PATTERN = '(\\$LATEST|[0-9]+)';
@@ -35,12 +36,25 @@ export class AliasService {
     };
   }
 
+  /** Alias operations on a function that doesn't exist report the function, not the alias. */
+  private async requireFunction(region: string, fn: string): Promise<void> {
+    if (!(await this.ctx.store.getFunction(region, fn))) throw notFound(`Function not found: ${this.arn(region, fn)}`);
+  }
+
   private fnName(region: string, raw: string): string {
     const ref = parseFunctionName(raw, 'write', region, this.ctx.config.accountId);
     return ref.name;
   }
 
   private checkShape(input: AliasInput, creating: boolean): void {
+    for (const member of ['Name', 'FunctionVersion', 'Description', 'RevisionId'] as const) expectString(input[member], member);
+    const routing = input.RoutingConfig as unknown;
+    const weightsRaw = (routing as { AdditionalVersionWeights?: unknown } | null | undefined)?.AdditionalVersionWeights;
+    for (const [value, member] of [[routing, 'RoutingConfig'], [weightsRaw, 'RoutingConfig.AdditionalVersionWeights']] as const) {
+      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new LambdaError('InvalidRequestContentException', `Could not parse request body into json: Unexpected value for member ${member}: expected object`);
+      }
+    }
     const errors = new ValidationErrors();
     if (creating) {
       if (input.Name == null) errors.add(null, 'name', 'Member must not be null');
@@ -107,6 +121,7 @@ export class AliasService {
   async get(region: string, rawFn: string, name: string) {
     this.checkShape({ Name: name }, false);
     const fn = this.fnName(region, rawFn);
+    await this.requireFunction(region, fn);
     const alias = await this.ctx.store.getAlias(region, fn, name);
     if (!alias) throw notFound(`Cannot find alias arn: ${this.arn(region, fn, name)}`);
     return this.render(alias);
@@ -115,6 +130,7 @@ export class AliasService {
   async update(region: string, rawFn: string, name: string, input: AliasInput) {
     this.checkShape({ ...input, Name: name }, false);
     const fn = this.fnName(region, rawFn);
+    await this.requireFunction(region, fn);
     const current = await this.ctx.store.getAlias(region, fn, name);
     if (!current) throw notFound(`Alias not found: ${this.arn(region, fn, name)}`);
     checkRevision(input.RevisionId, current.revisionId);

@@ -114,8 +114,9 @@ export class FunctionService {
     }));
     let response = renderConfiguration(pending, this.accountId);
     if (input.Publish === true && active) {
-      const published = await publishFromLatest(this.ctx, region, ref.name, {});
-      response = { ...response, Version: published.version };
+      // AWS answers with version 1 as it is being created, under the unqualified ARN.
+      const { version } = await publishFromLatest(this.ctx, region, ref.name, {});
+      response = { ...renderConfiguration(justPublished(version), this.accountId), FunctionArn: this.arn(region, ref.name) };
     }
     this.ctx.changes.publish({ kind: 'function', region, name: ref.name, deleted: false });
     return response;
@@ -242,8 +243,9 @@ export class FunctionService {
     }));
     this.ctx.changes.publish({ kind: 'function', region, name, version: LATEST, deleted: false });
     if (publish) {
-      const published = await publishFromLatest(this.ctx, region, name, {});
-      return { ...renderConfiguration(published, this.accountId), ...{ Version: published.version } };
+      // AWS answers with the new version (qualified ARN) as it is being created: Pending, no LastUpdateStatus.
+      const { version, created } = await publishFromLatest(this.ctx, region, name, {});
+      return renderConfiguration(created ? justPublished(version) : version, this.accountId);
     }
     return renderConfiguration(inProgress, this.accountId);
   }
@@ -340,6 +342,11 @@ function loggingConfig(name: string, given: Partial<LoggingConfig>): LoggingConf
     out.SystemLogLevel = given.SystemLogLevel ?? 'INFO';
   }
   return out;
+}
+
+/** A just-published version as Publish=true on Create/UpdateFunctionCode reports it (the stored one is Active). */
+function justPublished(v: VersionRecord): VersionRecord {
+  return { ...v, config: { ...stripState(v.config), ...CREATING } };
 }
 
 function stripState(c: StoredConfig): StoredConfig {

@@ -2,9 +2,10 @@
  * Qualifier → version resolution for the invoke path, cached in memory so a warm invoke reads no
  * database. The control plane's change feed drops a function's entries whenever it changes.
  */
+import { LambdaError } from '../errors.js';
 import type { ChangeFeed } from '../control/context.js';
 import type { FunctionService } from '../control/functions.js';
-import type { AliasRecord, VersionRecord } from '../control/model.js';
+import { LATEST, type AliasRecord, type VersionRecord } from '../control/model.js';
 import type { Store } from '../store/store.js';
 
 export interface Resolved {
@@ -31,7 +32,13 @@ export class VersionResolver {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const generation = this.generation;
-    const { version, alias } = await this.functions.resolve(region, name, qualifier);
+    const { version, alias } = await this.functions.resolve(region, name, qualifier).catch((err: unknown) => {
+      // Invoke without a qualifier names $LATEST in its not-found message (the control plane's reads don't).
+      if (qualifier === undefined && err instanceof LambdaError && err.code === 'ResourceNotFoundException') {
+        throw this.functions.fnNotFound(region, name, LATEST);
+      }
+      throw err;
+    });
     const resolved: Resolved = { version };
     if (alias) {
       const record = await this.store.getAlias(region, name, alias);
