@@ -98,13 +98,18 @@ export class FunctionService {
     const zip = requireZip(input.Code ?? {});
 
     if (await this.ctx.store.getFunction(region, ref.name)) throw conflict(`Function already exist: ${ref.name}`);
-    const pkg = await this.ctx.code.put(zip);
+    // Held until the function row references it, so a concurrent code clean-up cannot take it.
+    const pkg = await this.ctx.code.put(zip, { hold: true });
     const now = Date.now();
     const config = this.applySettings(baseConfig(region, ref.name, input.Role as string, pkg, now), input, region, ref.name);
     config.Architectures = (input.Architectures as string[] | undefined) ?? ['x86_64'];
     const pending: VersionRecord = { region, functionName: ref.name, version: LATEST, codeSha: pkg.sha, config: { ...config, ...CREATING } };
     const fn: FunctionRecord = { region, functionName: ref.name, createdAt: now, lastVersion: 0, tags };
-    if (!(await this.ctx.store.createFunction(fn, [pending]))) throw conflict(`Function already exist: ${ref.name}`);
+    try {
+      if (!(await this.ctx.store.createFunction(fn, [pending]))) throw conflict(`Function already exist: ${ref.name}`);
+    } finally {
+      this.ctx.code.release(pkg.sha);
+    }
 
     // Code is validated and extracted before we answer, so the function is ready now. The caller still
     // sees AWS's Pending response; the stored state moves on to Active with a new RevisionId, as on AWS.
@@ -195,22 +200,26 @@ export class FunctionService {
       const pkg = await this.ctx.code.check(zip);
       return renderConfiguration({ ...current, config: { ...current.config, CodeSha256: pkg.sha256b64, CodeSize: pkg.size } }, this.accountId);
     }
-    const pkg = await this.ctx.code.put(zip);
+    const pkg = await this.ctx.code.put(zip, { hold: true });
     let inProgress: VersionRecord | undefined;
-    await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => {
-      checkRevision(input.RevisionId, v.config.RevisionId);
-      const config: StoredConfig = {
-        ...stripState(v.config),
-        State: 'Active',
-        CodeSha256: pkg.sha256b64,
-        CodeSize: pkg.size,
-        LastModified: lambdaTimestamp(Date.now()),
-        RevisionId: newRevisionId(),
-        ...(input.Architectures ? { Architectures: input.Architectures as string[] } : {}),
-      };
-      inProgress = { ...v, codeSha: pkg.sha, config: { ...config, ...UPDATING } };
-      return inProgress;
-    });
+    try {
+      await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => {
+        checkRevision(input.RevisionId, v.config.RevisionId);
+        const config: StoredConfig = {
+          ...stripState(v.config),
+          State: 'Active',
+          CodeSha256: pkg.sha256b64,
+          CodeSize: pkg.size,
+          LastModified: lambdaTimestamp(Date.now()),
+          RevisionId: newRevisionId(),
+          ...(input.Architectures ? { Architectures: input.Architectures as string[] } : {}),
+        };
+        inProgress = { ...v, codeSha: pkg.sha, config: { ...config, ...UPDATING } };
+        return inProgress;
+      });
+    } finally {
+      this.ctx.code.release(pkg.sha);
+    }
     return this.finishUpdate(region, ref.name, inProgress!, input.Publish === true);
   }
 
