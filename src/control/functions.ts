@@ -220,7 +220,9 @@ export class FunctionService {
     } finally {
       this.ctx.code.release(pkg.sha);
     }
-    return this.finishUpdate(region, ref.name, inProgress!, input.Publish === true);
+    // Deleted while the package was being extracted.
+    if (!inProgress) throw this.fnNotFound(region, ref.name);
+    return this.finishUpdate(region, ref.name, inProgress, input.Publish === true);
   }
 
   async updateConfiguration(region: string, rawName: string, input: UpdateConfigurationInput): Promise<FunctionConfiguration> {
