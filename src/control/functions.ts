@@ -103,22 +103,21 @@ export class FunctionService {
     const now = Date.now();
     const config = this.applySettings(baseConfig(region, ref.name, input.Role as string, pkg, now), input, region, ref.name);
     config.Architectures = (input.Architectures as string[] | undefined) ?? ['x86_64'];
+    // Code is validated and extracted before we answer, so the function is ready now. The caller
+    // sees AWS's Pending response; what is stored is the state after AWS's asynchronous Pending →
+    // Active transition, with its own new RevisionId. One write: a crash leaves no function, or a
+    // ready one, never one stuck in Pending.
     const pending: VersionRecord = { region, functionName: ref.name, version: LATEST, codeSha: pkg.sha, config: { ...config, ...CREATING } };
+    const active: VersionRecord = { ...pending, config: settled(config) };
     const fn: FunctionRecord = { region, functionName: ref.name, createdAt: now, lastVersion: 0, tags };
     try {
-      if (!(await this.ctx.store.createFunction(fn, [pending]))) throw conflict(`Function already exist: ${ref.name}`);
+      if (!(await this.ctx.store.createFunction(fn, [active]))) throw conflict(`Function already exist: ${ref.name}`);
     } finally {
       this.ctx.code.release(pkg.sha);
     }
 
-    // Code is validated and extracted before we answer, so the function is ready now. The caller still
-    // sees AWS's Pending response; the stored state moves on to Active with a new RevisionId, as on AWS.
-    const active = await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => ({
-      ...v,
-      config: { ...stripState(v.config), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() },
-    }));
     let response = renderConfiguration(pending, this.accountId);
-    if (input.Publish === true && active) {
+    if (input.Publish === true) {
       const published = await publishFromLatest(this.ctx, region, ref.name, {});
       response = { ...response, Version: published.version };
     }
@@ -215,7 +214,7 @@ export class FunctionService {
           ...(input.Architectures ? { Architectures: input.Architectures as string[] } : {}),
         };
         inProgress = { ...v, codeSha: pkg.sha, config: { ...config, ...UPDATING } };
-        return inProgress;
+        return { ...inProgress, config: settled(config) };
       });
     } finally {
       this.ctx.code.release(pkg.sha);
@@ -239,18 +238,17 @@ export class FunctionService {
       config.LastModified = lambdaTimestamp(Date.now());
       config.RevisionId = newRevisionId();
       inProgress = { ...v, config: { ...config, ...UPDATING } };
-      return inProgress;
+      return { ...inProgress, config: settled(config) };
     });
     if (!updated) throw this.fnNotFound(region, ref.name);
     return this.finishUpdate(region, ref.name, inProgress!, false);
   }
 
-  /** The update is complete when stored: record Successful (new RevisionId), answer with InProgress as AWS does. */
+  /**
+   * The update is complete when stored (stored as Successful, see settled()); the caller is answered
+   * with the InProgress view, as AWS does.
+   */
   private async finishUpdate(region: string, name: string, inProgress: VersionRecord, publish: boolean): Promise<FunctionConfiguration> {
-    await this.ctx.store.updateVersion(region, name, LATEST, (v) => ({
-      ...v,
-      config: { ...stripState(v.config), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() },
-    }));
     this.ctx.changes.publish({ kind: 'function', region, name, version: LATEST, deleted: false });
     if (publish) {
       const published = await publishFromLatest(this.ctx, region, name, {});
@@ -351,6 +349,16 @@ function loggingConfig(name: string, given: Partial<LoggingConfig>): LoggingConf
     out.SystemLogLevel = given.SystemLogLevel ?? 'INFO';
   }
   return out;
+}
+
+/**
+ * The stored form of a create or update: AWS's asynchronous transition (Pending → Active,
+ * InProgress → Successful) already done, with the new RevisionId that transition brings. It is
+ * written in the same transaction as the change itself, so no crash can leave a function stuck
+ * Pending or InProgress.
+ */
+function settled(c: StoredConfig): StoredConfig {
+  return { ...stripState(c), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() };
 }
 
 function stripState(c: StoredConfig): StoredConfig {
