@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startLambkin, type Lambkin } from './helpers/server.js';
 import { run, sdk } from './helpers/clients.js';
-import { PY_HELPERS, ROLE, arnOf, assertAwsError, codeListing, createInput, expectSdkError, py, pyZip, raw, type RawResponse } from './helpers/control.js';
+import { PY_HELPERS, ROLE, arnOf, addedSince, assertAwsError, codeListing, createInput, expectSdkError, py, pyZip, raw, type RawResponse } from './helpers/control.js';
 
 const ROLE_PATTERN = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const CURRENT_RUNTIMES = [
@@ -220,7 +220,7 @@ print(json.dumps(res))
       const r = await create({ ...fields, Code: { ZipFile: (await pyZip(`rejected-${n}`)).toString('base64') } });
       assert.ok(r.status >= 400, r.text);
     }
-    assert.deepEqual(codeListing(lk.dataDir), before);
+    assert.deepEqual(addedSince(lk.dataDir, before), []);
     assert.deepEqual((await client.send(new ListFunctionsCommand({}))).Functions!.map((f) => f.FunctionName).sort(), names);
   });
 

@@ -151,6 +151,14 @@ export function codeListing(dataDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
+/**
+ * Entries under <dataDir>/code that were not in `before`. (Comparing whole listings would race with
+ * the server's background clean-up of packages earlier steps stopped using.)
+ */
+export function addedSince(dataDir: string, before: string[]): string[] {
+  return codeListing(dataDir).filter((n) => !before.includes(n));
+}
+
 /** A small valid Python package; `tag` makes its bytes (and so its sha) unique. */
 export function pyZip(tag = 'v1'): Promise<Buffer> {
   return makeZip({ 'lambda_function.py': `# ${tag}\ndef lambda_handler(event, context):\n    return ${JSON.stringify(tag)}\n` });
