@@ -34,6 +34,8 @@ export class CodeStore {
   private readonly busy = new Map<string, number>();
   /** When each package was last released (see inUse). */
   private readonly releasedAt = new Map<string, number>();
+  /** Packages being extracted and placed right now (one writer per package). */
+  private readonly writing = new Map<string, Promise<void>>();
   /** Packages `cleanup()` is deleting right now; a `put` of the same bytes waits for it. */
   private readonly removing = new Map<string, Promise<void>>();
 
@@ -70,23 +72,42 @@ export class CodeStore {
     try {
       // A clean-up may be deleting an unreferenced copy right now: let it finish first.
       await this.removing.get(sha);
+      // One writer per package: concurrent uploads of the same bytes wait for the first, then
+      // find it stored (or, if it failed, try themselves and fail the same way).
+      while (this.writing.has(sha)) await this.writing.get(sha);
       if (!(existsSync(pkg.dir) && existsSync(this.zipPathOf(sha)))) {
-        const tmpDir = `${pkg.dir}${TMP_MARK}${hex32()}`;
+        const job = this.write(zip, pkg);
+        this.writing.set(sha, job.catch(() => undefined));
         try {
-          await unzipPackage(zip, tmpDir, UNZIPPED_LIMIT);
-          await makeReadOnly(tmpDir);
-          await writeFileAtomic(this.zipPathOf(sha), zip);
-          if (existsSync(pkg.dir)) await removeTree(tmpDir);
-          else await rename(tmpDir, pkg.dir);
-        } catch (err) {
-          await removeTree(tmpDir);
-          throw err;
+          await job;
+        } finally {
+          this.writing.delete(sha);
         }
       }
       ok = true;
       return pkg;
     } finally {
       if (!ok || !opts.hold) this.release(sha);
+    }
+  }
+
+  private async write(zip: Buffer, pkg: StoredPackage): Promise<void> {
+    const tmpDir = `${pkg.dir}${TMP_MARK}${hex32()}`;
+    try {
+      await unzipPackage(zip, tmpDir, UNZIPPED_LIMIT);
+      await makeReadOnly(tmpDir);
+      await writeFileAtomic(this.zipPathOf(pkg.sha), zip);
+      if (existsSync(pkg.dir)) await removeTree(tmpDir);
+      else {
+        await rename(tmpDir, pkg.dir).catch(async (err: NodeJS.ErrnoException) => {
+          // Placed by someone else meanwhile: theirs is the same bytes.
+          if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+          await removeTree(tmpDir);
+        });
+      }
+    } catch (err) {
+      await removeTree(tmpDir);
+      throw err;
     }
   }
 
