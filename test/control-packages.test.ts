@@ -293,6 +293,23 @@ describe('control plane: deployment packages', () => {
     assert.deepEqual(codeListing(lk.dataDir).filter((n) => n.startsWith(hex)), []);
   });
 
+  it('concurrent uploads of the same package all succeed and share one copy', async () => {
+    const files: Record<string, string> = { 'lambda_function.py': 'def lambda_handler(e, c):\n    return 3\n' };
+    for (let i = 0; i < 200; i++) files[`m/x${i}.py`] = `X = ${i}\n`;
+    const zip = await makeZip(files);
+    const before = codeListing(lk.dataDir);
+    await client.send(new CreateFunctionCommand(createInput('same-upd', await pyZip('same-upd'))));
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => sdkErrorOrResult(client.send(new CreateFunctionCommand(createInput(`same-${i}`, zip))))),
+      sdkErrorOrResult(client.send(new UpdateFunctionCodeCommand({ FunctionName: 'same-upd', ZipFile: zip }))),
+    ]);
+    assert.deepEqual(results, Array(9).fill('ok'));
+    const { hex, b64 } = sha256(zip);
+    assert.deepEqual(addedSince(lk.dataDir, before).filter((n) => n.startsWith(hex)), [hex, `${hex}.zip`]);
+    assert.equal(readdirSync(path.join(lk.dataDir, 'code', hex, 'm')).length, 200);
+    for (let i = 0; i < 8; i++) assert.equal((await client.send(new GetFunctionCommand({ FunctionName: `same-${i}` }))).Configuration!.CodeSha256, b64);
+  });
+
   it('a code clean-up triggered by another change does not destroy an upload in progress', async () => {
     // ~4000 files take the server well over a second to extract; the clean-up after the
     // delete below runs while that extraction is in its temp dir.
