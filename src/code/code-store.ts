@@ -171,6 +171,7 @@ export class CodeStore {
    */
   async cleanup(referenced: Set<string>): Promise<number> {
     const started = Date.now();
+    for (const [sha, at] of this.releasedAt) if (at < started - RELEASE_GRACE_MS) this.releasedAt.delete(sha);
     const bySha = new Map<string, string[]>();
     for (const name of await readdir(this.root)) {
       const hex = /^[0-9a-f]{64}/.exec(name)?.[0];
