@@ -534,6 +534,22 @@ describe('control plane: operations (JS SDK)', () => {
     assert.equal(v2.Description, 'second');
     assert.equal(v2.Timeout, 10);
 
+    // PublishVersion's preconditions.
+    const latest = await getConfig('fn-smoke');
+    await expectSdkError(
+      client.send(new PublishVersionCommand({ FunctionName: 'fn-smoke', RevisionId: '11111111-1111-1111-1111-111111111111' })),
+      'PreconditionFailedException',
+      412,
+      REVISION_MISMATCH,
+    );
+    await expectSdkError(
+      client.send(new PublishVersionCommand({ FunctionName: 'fn-smoke', CodeSha256: 'AAAA' })),
+      'InvalidParameterValueException',
+      400,
+      `CodeSHA256 (AAAA) is different from current CodeSHA256 in $LATEST (${latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
+    );
+    assert.deepEqual(await getConfig('fn-smoke'), latest);
+
     const versions = await client.send(new ListVersionsByFunctionCommand({ FunctionName: 'fn-smoke' }));
     assert.deepEqual(
       versions.Versions!.map((v) => [v.Version, v.FunctionArn]),
