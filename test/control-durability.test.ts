@@ -27,7 +27,7 @@ import { makeZip } from './helpers/zip.js';
 import { arnOf, codeListing, createInput, pyZip, sha256, sleep } from './helpers/control.js';
 
 /** A package the server needs a second or two to extract. */
-async function bigPackage(tag: string, files = 3000): Promise<{ zip: Buffer; names: string[] }> {
+async function bigPackage(tag: string, files = 2000): Promise<{ zip: Buffer; names: string[] }> {
   const spec: Record<string, string> = { 'lambda_function.py': `# ${tag}\ndef lambda_handler(e, c):\n    return ${JSON.stringify(tag)}\n` };
   for (let i = 0; i < files; i++) spec[`vendor/p${i % 30}/mod_${i}.py`] = `NAME = '${tag}-${i}'\n${'#'.repeat(200)}\n`;
   return { zip: await makeZip(spec), names: Object.keys(spec).sort() };
