@@ -144,6 +144,11 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
   }
 
   const body = await readBody(req, maxBody);
+  // The client hung up before sending its body: nobody is left to answer, and it is not our error.
+  if (body === 'aborted') {
+    res.destroy();
+    return;
+  }
   if (body === 'too-large') {
     return sendError(
       res,
@@ -173,24 +178,31 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
   send(res, requestId, response);
 }
 
-/** Reads at most `max` bytes; beyond that, keeps draining (so the client sees our 413) but stores nothing. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+/**
+ * Reads at most `max` bytes; beyond that, keeps draining (so the client sees our 413) but stores
+ * nothing. 'aborted' means the client went away mid-body (Node reports that as an error event).
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = declared > max;
+    let cutOff = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
       // A client that keeps sending far past the limit is cut off.
-      if (size > max * 2 + 1024 * 1024) req.destroy();
+      if (size > max * 2 + 1024 * 1024) {
+        cutOff = true;
+        req.destroy();
+      }
     });
     req.on('end', () => resolve(tooLarge ? 'too-large' : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => resolve(cutOff ? 'too-large' : 'aborted'));
     req.on('close', () => {
-      if (!req.complete) resolve('too-large');
+      if (!req.complete) resolve(cutOff ? 'too-large' : 'aborted');
     });
   });
 }

@@ -60,6 +60,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: '/2015-03-31/functions',
+      operation: 'ListFunctions',
       handler: async (req) => ({
         status: 200,
         body: await s.functions.list(req.region, {
@@ -72,6 +73,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: F,
+      operation: 'GetFunction',
       handler: async (req) => {
         const r = await s.functions.get(req.region, req.params.FunctionName, optional(req, 'Qualifier'));
         const { codeSha, ...rest } = r;
@@ -84,6 +86,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: `${F}/configuration`,
+      operation: 'GetFunctionConfiguration',
       handler: async (req) => ({
         status: 200,
         body: await s.functions.getConfiguration(req.region, req.params.FunctionName, optional(req, 'Qualifier')),
@@ -103,6 +106,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'PUT',
       path: `${F}/configuration`,
+      operation: 'UpdateFunctionConfiguration',
       handler: async (req) => ({
         status: 200,
         body: await s.functions.updateConfiguration(req.region, req.params.FunctionName, jsonBody(req)),
@@ -111,6 +115,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'DELETE',
       path: F,
+      operation: 'DeleteFunction',
       handler: async (req) => {
         await s.functions.delete(req.region, req.params.FunctionName, optional(req, 'Qualifier'));
         return { status: 204 };
@@ -119,6 +124,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'POST',
       path: `${F}/versions`,
+      operation: 'PublishVersion',
       handler: async (req) => ({
         status: 201,
         body: await s.versions.publish(req.region, req.params.FunctionName, jsonBody(req)),
@@ -127,6 +133,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: `${F}/versions`,
+      operation: 'ListVersionsByFunction',
       handler: async (req) => ({
         status: 200,
         body: await s.versions.list(req.region, req.params.FunctionName, {
@@ -138,11 +145,13 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'POST',
       path: `${F}/aliases`,
+      operation: 'CreateAlias',
       handler: async (req) => ({ status: 201, body: await s.aliases.create(req.region, req.params.FunctionName, jsonBody(req)) }),
     },
     {
       method: 'GET',
       path: `${F}/aliases`,
+      operation: 'ListAliases',
       handler: async (req) => ({
         status: 200,
         body: await s.aliases.list(req.region, req.params.FunctionName, {
@@ -155,11 +164,13 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: `${F}/aliases/{Name}`,
+      operation: 'GetAlias',
       handler: async (req) => ({ status: 200, body: await s.aliases.get(req.region, req.params.FunctionName, req.params.Name) }),
     },
     {
       method: 'PUT',
       path: `${F}/aliases/{Name}`,
+      operation: 'UpdateAlias',
       handler: async (req) => ({
         status: 200,
         body: await s.aliases.update(req.region, req.params.FunctionName, req.params.Name, jsonBody(req)),
@@ -168,6 +179,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'DELETE',
       path: `${F}/aliases/{Name}`,
+      operation: 'DeleteAlias',
       handler: async (req) => {
         await s.aliases.delete(req.region, req.params.FunctionName, req.params.Name);
         return { status: 204 };
@@ -176,6 +188,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'POST',
       path: '/2017-03-31/tags/{Resource}',
+      operation: 'TagResource',
       handler: async (req) => {
         await s.tags.tag(req.region, req.params.Resource, jsonBody(req).Tags);
         return { status: 204 };
@@ -184,6 +197,7 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'DELETE',
       path: '/2017-03-31/tags/{Resource}',
+      operation: 'UntagResource',
       handler: async (req) => {
         await s.tags.untag(req.region, req.params.Resource, req.query.getAll('tagKeys'));
         return { status: 204 };
@@ -192,11 +206,13 @@ export function lambdaRoutes(s: ControlServices): Route[] {
     {
       method: 'GET',
       path: '/2017-03-31/tags/{Resource}',
+      operation: 'ListTags',
       handler: async (req) => ({ status: 200, body: await s.tags.list(req.region, req.params.Resource) }),
     },
     {
       method: 'GET',
       path: '/2016-08-19/account-settings',
+      operation: 'GetAccountSettings',
       handler: async (req) => ({ status: 200, body: await accountSettings(s.ctx, req.region) }),
     },
     {

@@ -14,6 +14,8 @@ import { unzipPackage, UNZIPPED_LIMIT } from './unzip.js';
 
 export const ZIPPED_LIMIT = 52_428_800;
 const TMP_MARK = '.tmp-';
+/** How long after its release a package is still spared by `cleanup()` (see inUse). */
+const RELEASE_GRACE_MS = 1000;
 
 export interface StoredPackage {
   /** Hex SHA-256 (our key). */
@@ -28,6 +30,14 @@ export class CodeStore {
   readonly root: string;
   /** Packages an environment is using right now: never garbage-collected. */
   private readonly pinned = new Map<string, number>();
+  /** Packages being written, checked, or held by a caller until it has referenced them. */
+  private readonly busy = new Map<string, number>();
+  /** When each package was last released (see inUse). */
+  private readonly releasedAt = new Map<string, number>();
+  /** Packages being extracted and placed right now (one writer per package). */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** Packages `cleanup()` is deleting right now; a `put` of the same bytes waits for it. */
+  private readonly removing = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'code');
@@ -45,28 +55,60 @@ export class CodeStore {
     return path.join(this.root, `${sha}.zip`);
   }
 
-  /** Validates, stores and extracts a package; a no-op for a package already stored. */
-  async put(zip: Buffer): Promise<StoredPackage> {
+  /**
+   * Validates, stores and extracts a package; a no-op for a package already stored.
+   * With `hold`, the package stays protected from `cleanup()` until `release(sha)`: callers that
+   * are about to reference it from the store hold it until that write has committed.
+   */
+  async put(zip: Buffer, opts: { hold?: boolean } = {}): Promise<StoredPackage> {
     if (zip.length > ZIPPED_LIMIT) {
       throw new LambdaError('RequestEntityTooLargeException', `Zipped size must be smaller than ${ZIPPED_LIMIT} bytes`);
     }
     const digest = createHash('sha256').update(zip).digest();
     const sha = digest.toString('hex');
     const pkg = { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
-    if (existsSync(pkg.dir) && existsSync(this.zipPathOf(sha))) return pkg;
+    this.acquire(sha);
+    let ok = false;
+    try {
+      // A clean-up may be deleting an unreferenced copy right now: let it finish first.
+      await this.removing.get(sha);
+      // One writer per package: concurrent uploads of the same bytes wait for the first, then
+      // find it stored (or, if it failed, try themselves and fail the same way).
+      while (this.writing.has(sha)) await this.writing.get(sha);
+      if (!(existsSync(pkg.dir) && existsSync(this.zipPathOf(sha)))) {
+        const job = this.write(zip, pkg);
+        this.writing.set(sha, job.catch(() => undefined));
+        try {
+          await job;
+        } finally {
+          this.writing.delete(sha);
+        }
+      }
+      ok = true;
+      return pkg;
+    } finally {
+      if (!ok || !opts.hold) this.release(sha);
+    }
+  }
 
+  private async write(zip: Buffer, pkg: StoredPackage): Promise<void> {
     const tmpDir = `${pkg.dir}${TMP_MARK}${hex32()}`;
     try {
       await unzipPackage(zip, tmpDir, UNZIPPED_LIMIT);
       await makeReadOnly(tmpDir);
-      await writeFileAtomic(this.zipPathOf(sha), zip);
+      await writeFileAtomic(this.zipPathOf(pkg.sha), zip);
       if (existsSync(pkg.dir)) await removeTree(tmpDir);
-      else await rename(tmpDir, pkg.dir);
+      else {
+        await rename(tmpDir, pkg.dir).catch(async (err: NodeJS.ErrnoException) => {
+          // Placed by someone else meanwhile: theirs is the same bytes.
+          if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+          await removeTree(tmpDir);
+        });
+      }
     } catch (err) {
       await removeTree(tmpDir);
       throw err;
     }
-    return pkg;
   }
 
   /** Full validation (extraction into a scratch dir) without storing anything: UpdateFunctionCode's DryRun. */
@@ -77,12 +119,35 @@ export class CodeStore {
     const digest = createHash('sha256').update(zip).digest();
     const sha = digest.toString('hex');
     const scratch = `${this.dirOf(sha)}${TMP_MARK}${hex32()}`;
+    this.acquire(sha);
     try {
       await unzipPackage(zip, scratch, UNZIPPED_LIMIT);
     } finally {
       await removeTree(scratch);
+      this.release(sha);
     }
     return { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
+  }
+
+  private acquire(sha: string): void {
+    this.busy.set(sha, (this.busy.get(sha) ?? 0) + 1);
+  }
+
+  /** Ends a `put(zip, { hold: true })` (or an internal hold). */
+  release(sha: string): void {
+    const n = (this.busy.get(sha) ?? 1) - 1;
+    if (n <= 0) this.busy.delete(sha);
+    else this.busy.set(sha, n);
+    this.releasedAt.set(sha, Date.now());
+  }
+
+  /**
+   * Whether `cleanup()` must leave a package alone. The caller of cleanup took its `referenced`
+   * snapshot just before calling it, so a package released shortly before (or during) the
+   * clean-up may be referenced by a write the snapshot missed.
+   */
+  private inUse(sha: string, cleanupStarted: number): boolean {
+    return this.pinned.has(sha) || this.busy.has(sha) || (this.releasedAt.get(sha) ?? 0) >= cleanupStarted - RELEASE_GRACE_MS;
   }
 
   readZip(sha: string): Promise<Buffer> {
@@ -99,16 +164,35 @@ export class CodeStore {
     else this.pinned.set(sha, n);
   }
 
-  /** Removes temp leftovers and every package not in `referenced` and not pinned. */
+  /**
+   * Removes temp leftovers and every package not in `referenced`, except those in use: pinned,
+   * being written (their temp files included), or held. At start-up nothing is in use, so every
+   * temp file an interrupted write left behind goes.
+   */
   async cleanup(referenced: Set<string>): Promise<number> {
-    let removed = 0;
+    const started = Date.now();
+    for (const [sha, at] of this.releasedAt) if (at < started - RELEASE_GRACE_MS) this.releasedAt.delete(sha);
+    const bySha = new Map<string, string[]>();
     for (const name of await readdir(this.root)) {
-      const sha = name.replace(/\.zip$/, '');
+      const hex = /^[0-9a-f]{64}/.exec(name)?.[0];
+      const sha = hex ?? name;
       const orphanTemp = name.includes(TMP_MARK);
-      const unreferenced = /^[0-9a-f]{64}$/.test(sha) && !referenced.has(sha) && !this.pinned.has(sha);
-      if (orphanTemp || unreferenced) {
-        await removeTree(path.join(this.root, name));
-        removed++;
+      const unreferenced = hex !== undefined && name.replace(/\.zip$/, '') === hex && !referenced.has(hex);
+      if (orphanTemp || unreferenced) bySha.set(sha, [...(bySha.get(sha) ?? []), name]);
+    }
+    let removed = 0;
+    for (const [sha, names] of bySha) {
+      // Checked right before deleting, and marked in the same tick, so a put that starts now waits.
+      if (this.inUse(sha, started) || this.removing.has(sha)) continue;
+      const removal = (async () => {
+        for (const name of names) await removeTree(path.join(this.root, name));
+      })();
+      this.removing.set(sha, removal.catch(() => undefined));
+      try {
+        await removal;
+        removed += names.length;
+      } finally {
+        this.removing.delete(sha);
       }
     }
     return removed;

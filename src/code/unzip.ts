@@ -5,7 +5,7 @@
  * Permissions are normalised so the function can always read its own files.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, symlink, chmod } from 'node:fs/promises';
+import { mkdir, symlink, chmod, lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -25,6 +25,53 @@ export interface UnzipResult {
 }
 
 const badZip = (detail?: string) => invalidParameter(detail ? `${UNZIP_FAILED} (${detail})` : UNZIP_FAILED);
+
+/**
+ * A failure while writing an entry: our own errors pass through; file-system errors (an entry that
+ * collides with another, e.g. a file and a directory of the same name) mean the archive cannot be
+ * extracted, which is the client's problem (400), not ours (500). Their texts name server paths,
+ * so only the error code is kept.
+ */
+function extractionError(err: unknown, name: string): Error {
+  if (err instanceof Error && err.name === 'InvalidParameterValueException') return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return badZip(`entry '${name}' cannot be extracted: ${code}`);
+  return badZip((err as Error)?.message);
+}
+
+/**
+ * Whether the symlink at `link` resolves inside `root`, following symlinks it meets on the way
+ * (a target that is harmless read alone, like `self/..`, escapes when `self` links to `.`).
+ * Components that do not exist end the walk: nothing can be reached through them.
+ */
+async function resolvesInside(root: string, link: string): Promise<boolean> {
+  const current = path.relative(root, path.dirname(link)).split(path.sep).filter(Boolean);
+  const first = await readlink(link);
+  if (path.isAbsolute(first)) return false;
+  const pending = first.split('/');
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (current.length === 0) return false;
+      current.pop();
+      continue;
+    }
+    const p = path.join(root, ...current, part);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) return true;
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) return false;
+      const next = await readlink(p);
+      if (path.isAbsolute(next)) return false;
+      pending.unshift(...next.split('/'));
+      continue;
+    }
+    current.push(part);
+  }
+  return true;
+}
 
 function openZip(buffer: Buffer): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
@@ -109,33 +156,38 @@ export async function unzipPackage(buffer: Buffer, dest: string, limit = UNZIPPE
       });
     const links: { target: string; link: string; name: string }[] = [];
     for (const { entry, target, mode } of planned) {
-      const isDir = entry.fileName.endsWith('/') || (mode & S_IFMT) === S_IFDIR;
-      if (isDir) {
-        await mkdir(target, { recursive: true, mode: 0o755 });
-        continue;
-      }
-      await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-      if ((mode & S_IFMT) === S_IFLNK) {
-        links.push({ target: await readSmall(zip, entry), link: target, name: entry.fileName });
-        continue;
-      }
-      // Normalise: readable by everyone; keep the run bit only where the archive had one.
-      const fileMode = mode & 0o111 ? 0o755 : 0o644;
       try {
+        const isDir = entry.fileName.endsWith('/') || (mode & S_IFMT) === S_IFDIR;
+        if (isDir) {
+          await mkdir(target, { recursive: true, mode: 0o755 });
+          continue;
+        }
+        await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+        if ((mode & S_IFMT) === S_IFLNK) {
+          links.push({ target: await readSmall(zip, entry), link: target, name: entry.fileName });
+          continue;
+        }
+        // Normalise: readable by everyone; keep the run bit only where the archive had one.
+        const fileMode = mode & 0o111 ? 0o755 : 0o644;
         await pipeline(await openStream(zip, entry), meter(), createWriteStream(target, { mode: fileMode }));
+        await chmod(target, fileMode);
+        files++;
       } catch (err) {
-        if (err instanceof Error && err.name === 'InvalidParameterValueException') throw err;
-        throw badZip((err as Error).message);
+        throw extractionError(err, entry.fileName);
       }
-      await chmod(target, fileMode);
-      files++;
     }
     for (const l of links) {
       const resolved = path.resolve(path.dirname(l.link), l.target);
       if (path.isAbsolute(l.target) || (resolved !== root && !resolved.startsWith(root + path.sep))) {
         throw badZip(`symlink '${l.name}' points outside the package`);
       }
-      await symlink(l.target, l.link);
+      await symlink(l.target, l.link).catch((err) => {
+        throw extractionError(err, l.name);
+      });
+    }
+    // Read alone each target stayed inside; followed through the other links, it must still.
+    for (const l of links) {
+      if (!(await resolvesInside(root, l.link))) throw badZip(`symlink '${l.name}' points outside the package`);
     }
     return { files, unzippedBytes: actual };
   } finally {

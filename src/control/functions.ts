@@ -98,22 +98,26 @@ export class FunctionService {
     const zip = requireZip(input.Code ?? {});
 
     if (await this.ctx.store.getFunction(region, ref.name)) throw conflict(`Function already exist: ${ref.name}`);
-    const pkg = await this.ctx.code.put(zip);
+    // Held until the function row references it, so a concurrent code clean-up cannot take it.
+    const pkg = await this.ctx.code.put(zip, { hold: true });
     const now = Date.now();
     const config = this.applySettings(baseConfig(region, ref.name, input.Role as string, pkg, now), input, region, ref.name);
     config.Architectures = (input.Architectures as string[] | undefined) ?? ['x86_64'];
+    // Code is validated and extracted before we answer, so the function is ready now. The caller
+    // sees AWS's Pending response; what is stored is the state after AWS's asynchronous Pending →
+    // Active transition, with its own new RevisionId. One write: a crash leaves no function, or a
+    // ready one, never one stuck in Pending.
     const pending: VersionRecord = { region, functionName: ref.name, version: LATEST, codeSha: pkg.sha, config: { ...config, ...CREATING } };
+    const active: VersionRecord = { ...pending, config: settled(config) };
     const fn: FunctionRecord = { region, functionName: ref.name, createdAt: now, lastVersion: 0, tags };
-    if (!(await this.ctx.store.createFunction(fn, [pending]))) throw conflict(`Function already exist: ${ref.name}`);
+    try {
+      if (!(await this.ctx.store.createFunction(fn, [active]))) throw conflict(`Function already exist: ${ref.name}`);
+    } finally {
+      this.ctx.code.release(pkg.sha);
+    }
 
-    // Code is validated and extracted before we answer, so the function is ready now. The caller still
-    // sees AWS's Pending response; the stored state moves on to Active with a new RevisionId, as on AWS.
-    const active = await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => ({
-      ...v,
-      config: { ...stripState(v.config), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() },
-    }));
     let response = renderConfiguration(pending, this.accountId);
-    if (input.Publish === true && active) {
+    if (input.Publish === true) {
       // AWS answers with version 1 as it is being created, under the unqualified ARN.
       const { version } = await publishFromLatest(this.ctx, region, ref.name, {});
       response = { ...renderConfiguration(justPublished(version), this.accountId), FunctionArn: this.arn(region, ref.name) };
@@ -196,23 +200,29 @@ export class FunctionService {
       const pkg = await this.ctx.code.check(zip);
       return renderConfiguration({ ...current, config: { ...current.config, CodeSha256: pkg.sha256b64, CodeSize: pkg.size } }, this.accountId);
     }
-    const pkg = await this.ctx.code.put(zip);
+    const pkg = await this.ctx.code.put(zip, { hold: true });
     let inProgress: VersionRecord | undefined;
-    await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => {
-      checkRevision(input.RevisionId, v.config.RevisionId);
-      const config: StoredConfig = {
-        ...stripState(v.config),
-        State: 'Active',
-        CodeSha256: pkg.sha256b64,
-        CodeSize: pkg.size,
-        LastModified: lambdaTimestamp(Date.now()),
-        RevisionId: newRevisionId(),
-        ...(input.Architectures ? { Architectures: input.Architectures as string[] } : {}),
-      };
-      inProgress = { ...v, codeSha: pkg.sha, config: { ...config, ...UPDATING } };
-      return inProgress;
-    });
-    return this.finishUpdate(region, ref.name, inProgress!, input.Publish === true);
+    try {
+      await this.ctx.store.updateVersion(region, ref.name, LATEST, (v) => {
+        checkRevision(input.RevisionId, v.config.RevisionId);
+        const config: StoredConfig = {
+          ...stripState(v.config),
+          State: 'Active',
+          CodeSha256: pkg.sha256b64,
+          CodeSize: pkg.size,
+          LastModified: lambdaTimestamp(Date.now()),
+          RevisionId: newRevisionId(),
+          ...(input.Architectures ? { Architectures: input.Architectures as string[] } : {}),
+        };
+        inProgress = { ...v, codeSha: pkg.sha, config: { ...config, ...UPDATING } };
+        return { ...inProgress, config: settled(config) };
+      });
+    } finally {
+      this.ctx.code.release(pkg.sha);
+    }
+    // Deleted while the package was being extracted.
+    if (!inProgress) throw this.fnNotFound(region, ref.name);
+    return this.finishUpdate(region, ref.name, inProgress, input.Publish === true);
   }
 
   async updateConfiguration(region: string, rawName: string, input: UpdateConfigurationInput): Promise<FunctionConfiguration> {
@@ -229,18 +239,17 @@ export class FunctionService {
       config.LastModified = lambdaTimestamp(Date.now());
       config.RevisionId = newRevisionId();
       inProgress = { ...v, config: { ...config, ...UPDATING } };
-      return inProgress;
+      return { ...inProgress, config: settled(config) };
     });
     if (!updated) throw this.fnNotFound(region, ref.name);
     return this.finishUpdate(region, ref.name, inProgress!, false);
   }
 
-  /** The update is complete when stored: record Successful (new RevisionId), answer with InProgress as AWS does. */
+  /**
+   * The update is complete when stored (stored as Successful, see settled()); the caller is answered
+   * with the InProgress view, as AWS does.
+   */
   private async finishUpdate(region: string, name: string, inProgress: VersionRecord, publish: boolean): Promise<FunctionConfiguration> {
-    await this.ctx.store.updateVersion(region, name, LATEST, (v) => ({
-      ...v,
-      config: { ...stripState(v.config), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() },
-    }));
     this.ctx.changes.publish({ kind: 'function', region, name, version: LATEST, deleted: false });
     if (publish) {
       // AWS answers with the new version (qualified ARN) as it is being created: Pending, no LastUpdateStatus.
@@ -347,6 +356,16 @@ function loggingConfig(name: string, given: Partial<LoggingConfig>): LoggingConf
 /** A just-published version as Publish=true on Create/UpdateFunctionCode reports it (the stored one is Active). */
 function justPublished(v: VersionRecord): VersionRecord {
   return { ...v, config: { ...stripState(v.config), ...CREATING } };
+}
+
+/**
+ * The stored form of a create or update: AWS's asynchronous transition (Pending → Active,
+ * InProgress → Successful) already done, with the new RevisionId that transition brings. It is
+ * written in the same transaction as the change itself, so no crash can leave a function stuck
+ * Pending or InProgress.
+ */
+function settled(c: StoredConfig): StoredConfig {
+  return { ...stripState(c), State: 'Active', LastUpdateStatus: 'Successful', RevisionId: newRevisionId() };
 }
 
 function stripState(c: StoredConfig): StoredConfig {

@@ -40,7 +40,10 @@ export function parseFunctionName(raw: string, use: NameUse, region: string, acc
   if (errors.empty && m?.groups) {
     const g = m.groups;
     const isPlain = !g.arn && !g.region && !g.account && !g.fn;
-    if (isPlain && g.name.length > 64) {
+    // Function names are at most 64 characters in every form. Other operations may name a longer
+    // one inside an ARN (it is simply not found), but CreateFunction must not mint it: such a
+    // function could never be addressed by its plain name.
+    if (g.name.length > 64 && (isPlain || use === 'create')) {
       errors.add(raw, 'functionName', 'Member must have length less than or equal to 64');
     } else {
       if (g.account && g.account !== accountId) {
