@@ -360,6 +360,8 @@ class RuntimeClient(object):
 
 
 def _quote_id(request_id):
+    if request_id.isascii() and request_id.replace('-', '').isalnum():
+        return request_id  # the usual UUID
     safe = []
     for ch in request_id:
         if ch.isalnum() and ch.isascii() or ch in '-_.~':
