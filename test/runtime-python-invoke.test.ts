@@ -191,6 +191,29 @@ test('a client context that is not JSON is Runtime.LambdaContextUnmarshalError',
   });
 });
 
+test('a deep RecursionError is still reported (big trace, no oversized header)', async () => {
+  await withRuntime({ handler: 'app.recurse' }, async (rt) => {
+    const r = await within(rt.invoke({}), 'invoke');
+    assert.equal(r.kind, 'error');
+    assert.equal(r.json.errorType, 'RecursionError');
+    assert.equal(r.json.errorMessage, 'maximum recursion depth exceeded');
+    // traceback.format_list folds the repeats, as on AWS.
+    assert.equal(r.json.stackTrace.at(-1), '  [Previous line repeated 993 more times]\n');
+    const next = await within(rt.invoke({}), 'next invoke');
+    assert.equal(next.json.errorType, 'RecursionError');
+  });
+});
+
+test('a result over 6 MB is refused by the Runtime API (413) and the runtime carries on', async () => {
+  await withRuntime({ handler: 'app.too_big' }, async (rt) => {
+    const r = await within(rt.invoke({}), 'invoke');
+    assert.equal(r.post.tooLarge, true);
+    await within(rt.owner.waitForNext(2), '/next after the 413');
+    await until(() => /Runtime API answered 413/.test(rt.stderr()), 'the 413 on stderr');
+    assert.equal(rt.proc.exitCode, null);
+  });
+});
+
 test('sys.exit() in a handler ends the process without a result, like AWS (Runtime.ExitError)', async () => {
   await withRuntime({ handler: 'app.exits' }, async (rt) => {
     rt.invoke({});

@@ -904,8 +904,10 @@ class Runtime(object):
         self.flush_std()
         extra = [('Lambda-Runtime-Function-Error-Type', _header_value(error['errorType']) or 'Unhandled')]
         try:
+            # AWS allows 1 MiB here; Node's HTTP server refuses requests whose headers exceed 16 KiB
+            # (the whole post would be lost), so big causes (deep recursion) are left out.
             cause = _ASCII_JSON.dumps(xray)
-            if len(cause) < 1024 * 1024:
+            if len(cause) < _MAX_XRAY_CAUSE:
                 extra.append(('Lambda-Runtime-Function-XRay-Error-Cause', cause))
         except Exception:
             pass
@@ -931,6 +933,7 @@ class Runtime(object):
 
 
 _ASCII_JSON = _Marshaller(ensure_ascii=True)
+_MAX_XRAY_CAUSE = 8 * 1024
 
 
 def _parse_json_header(value, name):
