@@ -100,6 +100,16 @@ test('Runtime.UnmarshalError for an event that is not JSON; other content types 
   });
 });
 
+test('large events and results (MBs) round-trip intact', async () => {
+  await withRuntime({ handler: 'app.echo' }, async (rt) => {
+    const big = { items: Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x\u00e9'.repeat(20) })) };
+    const r = await within(rt.invoke(big), 'invoke');
+    assert.equal(r.kind, 'response');
+    assert.ok(r.post.body.length > 1_000_000);
+    assert.deepEqual(r.json, big);
+  });
+});
+
 test('bytes results are posted raw as application/unknown', async () => {
   await withRuntime({ handler: 'app.returns_bytes' }, async (rt) => {
     const r = await within(rt.invoke({}), 'invoke');

@@ -65,7 +65,8 @@ def _user_frames(tb):
 
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for i, frame in enumerate(frames):
-        if frame[0] not in _OUR_FILES and '/bootstrap.py' not in frame[0]:
+        # The '/bootstrap.py' test is aws-lambda-ric's own (it also drops a user's bootstrap.py frames).
+        if frame[0] not in _OUR_FILES and '/bootstrap.py' not in frame[0] and not frame[0].endswith('lambkin_runtime.py'):
             return frames[i:]
     return frames
 
