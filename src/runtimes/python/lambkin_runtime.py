@@ -11,8 +11,14 @@ import sys
 import time
 import os
 import _socket
-import _json
 import _thread
+
+try:
+    import _json
+except ImportError:  # Debian's python3-minimal alone lacks most of the standard library
+    sys.stderr.write('lambkin: this Python has no standard library json module (%s); install the full python3 package, '
+                     'not only python3-minimal\n' % sys.executable)
+    sys.exit(1)
 
 _environ = os.environ
 _RUNTIME_FILE_DIR = os.path.dirname(os.path.abspath(__file__))
