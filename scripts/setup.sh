@@ -11,7 +11,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v curl >/dev/null || need+=(curl)
-[ -x /usr/bin/python3 ] || need+=(python3-minimal)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import json' 2>/dev/null; } || need+=(python3)
 # Test-only: AWS CLI v2 (`aws logs tail`), and autotools to build aws-lambda-ric's native addon.
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v autoreconf >/dev/null || need+=(autoconf automake)

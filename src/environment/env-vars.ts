@@ -34,7 +34,8 @@ export function functionEnvironment(ctx: EnvVarContext): Record<string, string> 
     ...(c.Environment?.Variables ?? {}),
     PATH: `${langBin}/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
     LD_LIBRARY_PATH: `/var/lang/lib:/lib64:/usr/lib64:${layout.runtimeDir}:${layout.runtimeDir}/lib:${layout.taskRoot}:${layout.taskRoot}/lib:${layout.optDir}/lib`,
-    LANG: 'en_US.UTF-8',
+    // Lambda says en_US.UTF-8; Debian hosts rarely have that locale, and C.UTF-8 behaves the same for runtimes.
+    LANG: 'C.UTF-8',
     TZ: ':UTC',
     HOME: layout.tmpDir,
     TMPDIR: layout.tmpDir,

@@ -93,8 +93,8 @@ export class RuntimeCatalog {
 
 /** Node flags: none needed; kept here so the bootstrap authors' choices live in one place. */
 const NODE_FLAGS: string[] = [];
-/** Python flags (see the comment at the top of src/runtimes/python/bootstrap.py). */
-const PYTHON_FLAGS: string[] = [];
+/** Python: -S skips site (halves interpreter start-up); the bootstrap sets sys.path as Lambda does. */
+const PYTHON_FLAGS: string[] = ['-S'];
 
 function isExecutable(file: string): boolean {
   try {
