@@ -1,37 +1,45 @@
 /**
  * The floor: what a warm invoke through a Runtime API must cost at least — two sequential keep-alive
- * loopback HTTP round trips with the same HTTP stack (client → API server, API server → runtime).
- * Here: one client, one node:http server, two requests per sample.
+ * loopback HTTP round trips with the same HTTP stack (node:http), each to another process, as an invoke
+ * crosses client → Lambkin and Lambkin → runtime. Here: one client, one echo server in a child process.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { Client, now, stats, type Stats } from './http-client.js';
+
+const ECHO_SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+    res.end(body);
+  });
+});
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
+`;
 
 export async function measureFloor(samples: number): Promise<Stats> {
   const payload = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}');
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const base = `http://127.0.0.1:${port}`;
   const a = new Client(base);
   const b = new Client(base);
   const times: number[] = [];
-  for (let i = 0; i < samples + 200; i++) {
-    const t = now();
-    await a.request('POST', '/a', payload);
-    await b.request('POST', '/b', payload);
-    if (i >= 200) times.push(now() - t);
+  try {
+    for (let i = 0; i < samples + 200; i++) {
+      const t = now();
+      await a.request('POST', '/a', payload);
+      await b.request('POST', '/b', payload);
+      if (i >= 200) times.push(now() - t);
+    }
+  } finally {
+    a.close();
+    b.close();
+    child.kill();
   }
-  a.close();
-  b.close();
-  server.close();
   return stats(times);
 }

@@ -29,13 +29,17 @@ export type NameUse = 'create' | 'write' | 'read';
  * `create`: CreateFunction (a bad plain name is reported as InvalidParameterValueException, AWS's quirk).
  * `write`: other mutating ops (pattern FunctionName, ≤140). `read`: Get/Invoke/Delete… (≤256, dots allowed).
  */
+const READ_RE = new RegExp(`^${NAMESPACED_FUNCTION_NAME_PATTERN}$`);
+const WRITE_RE = new RegExp(`^${FUNCTION_NAME_PATTERN}$`);
+
 export function parseFunctionName(raw: string, use: NameUse, region: string, accountId: string): FunctionRef {
   const pattern = use === 'read' ? NAMESPACED_FUNCTION_NAME_PATTERN : FUNCTION_NAME_PATTERN;
+  const patternRe = use === 'read' ? READ_RE : WRITE_RE;
   const max = use === 'read' ? 256 : 140;
   const errors = new ValidationErrors();
   if (raw.length > max) errors.add(raw, 'functionName', `Member must have length less than or equal to ${max}`);
   if (raw.length < 1) errors.add(raw, 'functionName', 'Member must have length greater than or equal to 1');
-  if (!new RegExp(`^${pattern}$`).test(raw)) errors.add(raw, 'functionName', `Member must satisfy regular expression pattern: ${pattern}`);
+  if (!patternRe.test(raw)) errors.add(raw, 'functionName', `Member must satisfy regular expression pattern: ${pattern}`);
   const m = PARSE.exec(raw);
   if (errors.empty && m?.groups) {
     const g = m.groups;

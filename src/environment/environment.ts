@@ -38,6 +38,9 @@ interface Inflight {
   timer?: NodeJS.Timeout;
 }
 
+/** How long an environment stays thawed after going idle (see scheduleFreeze). */
+const FREEZE_AFTER_MS = 2;
+
 /** Bound on the per-invocation log buffer (the tail only needs 4 KB). */
 const TAIL_KEEP_BYTES = 64 * 1024;
 
@@ -61,6 +64,7 @@ export class Environment {
   private readonly onDeadListeners: (() => void)[] = [];
   private readonly json: boolean;
   private killed = false;
+  private freezeTimer?: NodeJS.Timeout;
 
   constructor(private readonly spec: EnvironmentSpec) {
     const v = spec.version;
@@ -157,16 +161,30 @@ export class Environment {
     }
     if (this.state !== 'dead') this.state = 'idle';
     if (this.current) this.dispatch();
-    else this.spec.sandbox.freeze();
+    else this.scheduleFreeze();
+  }
+
+  /**
+   * Idle environments are frozen, like Lambda's. Not on the instant: an invocation arriving within a
+   * millisecond or two (back-to-back traffic) would pay a freeze and a thaw for nothing.
+   */
+  private scheduleFreeze(): void {
+    clearTimeout(this.freezeTimer);
+    this.freezeTimer = setTimeout(() => {
+      if (this.deliver && !this.current) this.spec.sandbox.freeze();
+    }, FREEZE_AFTER_MS);
   }
 
   private dispatch(): void {
     const inflight = this.current!;
     const deliver = this.deliver!;
     this.deliver = undefined;
+    clearTimeout(this.freezeTimer);
     this.state = 'busy';
     const { req } = inflight;
     const timeoutMs = this.spec.version.config.Timeout * 1000;
+    // A tail covers one invocation (plus the init phase on a cold start).
+    if (this.invocations > 1) this.takeTail();
     this.log(startLine(req.requestId, this.spec.version.version, this.json), Date.now());
     this.spec.sandbox.resetMemoryPeak();
     this.spec.sandbox.thaw();
@@ -268,34 +286,41 @@ export class Environment {
     const end = performance.now();
     const durationMs = inflight.deliveredAt === undefined ? 0 : end - inflight.deliveredAt;
     const initDurationMs = this.invocations === 1 ? (this.initDurationMs ?? (r.initFailed ? end - this.startedAt : undefined)) : undefined;
-    const maxMemoryUsedMB = this.spec.sandbox.maxMemoryUsedMB();
     if (this.state === 'busy') this.state = 'idle';
-    // Output written before the result was posted is already in our pipes: let it be read first.
-    setImmediate(() => {
+    const requestId = inflight.req.requestId;
+    // END and REPORT follow the function's own output: what it wrote before posting its result is
+    // already in our pipes, and is read before this runs (setImmediate: after this I/O round).
+    const complete = () => {
       for (const f of this.flushLines) f();
-      const requestId = inflight.req.requestId;
       const c = this.spec.version.config;
       if (inflight.deliveredAt === undefined && !r.initFailed) this.log(startLine(requestId, this.spec.version.version, this.json), Date.now());
       this.log(endLine(requestId, this.json), Date.now());
+      const maxMemoryUsedMB = this.spec.sandbox.maxMemoryUsedMB();
       this.log(
-        reportLine(
-          { requestId, durationMs, memorySizeMB: c.MemorySize, maxMemoryUsedMB, initDurationMs, status: r.status, errorType: r.errorType },
-          this.json,
-        ),
+        reportLine({ requestId, durationMs, memorySizeMB: c.MemorySize, maxMemoryUsedMB, initDurationMs, status: r.status, errorType: r.errorType }, this.json),
         Date.now(),
       );
-      inflight.resolve({
-        payload: r.payload,
-        contentType: r.contentType ?? 'application/json',
-        functionError: r.functionError,
-        errorType: r.errorType,
-        durationMs,
-        initDurationMs,
-        maxMemoryUsedMB,
-        logText: inflight.req.wantTail ? this.takeTail() : (this.takeTail(), undefined),
-        coldStart: initDurationMs !== undefined,
-      });
+    };
+    const outcome = (logText?: string): InvocationOutcome => ({
+      payload: r.payload,
+      contentType: r.contentType ?? 'application/json',
+      functionError: r.functionError,
+      errorType: r.errorType,
+      durationMs,
+      initDurationMs,
+      logText,
+      coldStart: initDurationMs !== undefined,
     });
+    if (inflight.req.wantTail) {
+      setImmediate(() => {
+        complete();
+        inflight.resolve(outcome(this.takeTail()));
+      });
+    } else {
+      // Nobody waits for the log lines: answer now, write them right after.
+      inflight.resolve(outcome());
+      setImmediate(complete);
+    }
   }
 
   /** Kills the runtime; the environment is never used again and is destroyed when its process exits. */
@@ -315,6 +340,7 @@ export class Environment {
     if (this.state === 'dead') return;
     this.state = 'dead';
     clearTimeout(this.initTimer);
+    clearTimeout(this.freezeTimer);
     this.deliver = undefined;
     this.api.close();
     this.spec.sandbox.kill();

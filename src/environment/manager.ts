@@ -89,7 +89,6 @@ export class EnvironmentManager {
             functionError: true,
             errorType: 'Runtime.InvalidEntrypoint',
             durationMs: 0,
-            maxMemoryUsedMB: 0,
             coldStart: true,
           },
         };

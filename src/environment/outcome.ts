@@ -18,7 +18,6 @@ export interface InvocationOutcome {
   errorType?: string;
   durationMs: number;
   initDurationMs?: number;
-  maxMemoryUsedMB: number;
   /** The invocation's full log text (START … REPORT, plus init output on a cold start), if asked for. */
   logText?: string;
   coldStart: boolean;

@@ -2,7 +2,7 @@
  * cgroup v1 groups for one environment under `/sys/fs/cgroup/<controller>/<root>/<env>`: memory
  * (with memsw), cpu, cpuacct, pids and freezer. Writes are synchronous and tiny (sysfs).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'] as const;
@@ -18,6 +18,9 @@ export function controllerAvailable(c: Controller): boolean {
 
 export class EnvCgroups {
   private readonly dirs: Record<Controller, string>;
+  /** Files touched on every invocation, kept open (one pread/pwrite instead of open+io+close). */
+  private readonly fds = new Map<string, number>();
+  private readonly scratch = Buffer.alloc(4096);
 
   constructor(root: string, readonly name: string) {
     this.dirs = Object.fromEntries(CONTROLLERS.map((c) => [c, path.join(BASE, c, root, name)])) as Record<Controller, string>;
@@ -57,25 +60,59 @@ export class EnvCgroups {
   }
 
   freeze(): void {
-    this.write('freezer', 'freezer.state', 'FROZEN');
+    this.hotWrite('freezer', 'freezer.state', 'FROZEN');
   }
 
   thaw(): void {
-    this.write('freezer', 'freezer.state', 'THAWED');
+    this.hotWrite('freezer', 'freezer.state', 'THAWED');
   }
 
   maxMemoryBytes(): number {
-    return Number(this.read('memory', 'memory.max_usage_in_bytes') || 0);
+    return Number(this.hotRead('memory', 'memory.max_usage_in_bytes') || 0);
   }
 
   resetMemoryPeak(): void {
-    this.write('memory', 'memory.max_usage_in_bytes', '0');
+    this.hotWrite('memory', 'memory.max_usage_in_bytes', '0');
   }
 
   /** The `oom_kill` counter of memory.oom_control. */
   oomKills(): number {
-    const m = /oom_kill (\d+)/.exec(this.read('memory', 'memory.oom_control'));
+    const m = /oom_kill (\d+)/.exec(this.hotRead('memory', 'memory.oom_control'));
     return m ? Number(m[1]) : 0;
+  }
+
+  private hotFd(c: Controller, file: string): number {
+    const key = `${c}/${file}`;
+    let fd = this.fds.get(key);
+    if (fd === undefined) {
+      fd = openSync(path.join(this.dirs[c], file), 'r+');
+      this.fds.set(key, fd);
+    }
+    return fd;
+  }
+
+  private hotRead(c: Controller, file: string): string {
+    try {
+      const n = readSync(this.hotFd(c, file), this.scratch, 0, this.scratch.length, 0);
+      return this.scratch.toString('utf8', 0, n);
+    } catch {
+      return '';
+    }
+  }
+
+  private hotWrite(c: Controller, file: string, value: string): void {
+    writeSync(this.hotFd(c, file), value, 0);
+  }
+
+  private closeFds(): void {
+    for (const fd of this.fds.values()) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.fds.clear();
   }
 
   pids(): number[] {
@@ -100,6 +137,7 @@ export class EnvCgroups {
 
   /** Removes the groups; they must be empty. Returns false if a group still has tasks. */
   remove(): boolean {
+    this.closeFds();
     let ok = true;
     for (const c of CONTROLLERS) {
       try {
