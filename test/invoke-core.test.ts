@@ -123,7 +123,7 @@ describe('invoke with a custom runtime', () => {
     assert.equal(bad.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
     const missing = await fetch(`${server.url}/2015-03-31/functions/nope/invocations`, { method: 'POST', body: '{}' });
     assert.equal(missing.status, 404);
-    assert.match((await missing.json()).Message, /^Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope$/);
+    assert.match((await missing.json()).Message, /^Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:\$LATEST$/);
   });
 
   it('works from the aws CLI and boto3', async () => {
