@@ -78,6 +78,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     apiHost: `127.0.0.1:${config.port}`,
     initTimeoutMs: config.initTimeoutMs,
     keepAliveMs: config.keepAliveMs,
+    prewarmPerRuntime: config.prewarmPerRuntime,
+    log,
   };
   const manager = new EnvironmentManager(managerOptions);
   ctx.changes.on('change', (c) => {
@@ -119,6 +121,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const reachableHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   managerOptions.apiHost = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
   queue.start();
+  manager.startPrewarm();
   logMaintenance.start();
 
   let closing: Promise<void> | undefined;

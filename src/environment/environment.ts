@@ -16,10 +16,15 @@ import { endLine, initReportLine, initStartLine, reportLine, startLine, timeoutL
 import { functionEnvironment, nodeBinDir } from './env-vars.js';
 import { errorPayload, type InvocationOutcome, type InvocationRequest } from './outcome.js';
 
-export type EnvState = 'starting' | 'idle' | 'busy' | 'dead';
+/**
+ * `pooling` → `pooled`: a prewarmed, generic environment (no function yet) starting, then waiting.
+ * `starting`: init of a function's code. `idle` ⇄ `busy`: serving invocations.
+ */
+export type EnvState = 'pooling' | 'pooled' | 'starting' | 'idle' | 'busy' | 'dead';
 
 export interface EnvironmentSpec {
-  version: VersionRecord;
+  /** Absent for a prewarmed environment until `assign()`. */
+  version?: VersionRecord;
   launch: RuntimeLaunch;
   sandbox: Sandbox;
   logs: LogSink;
@@ -46,7 +51,7 @@ const TAIL_KEEP_BYTES = 64 * 1024;
 
 export class Environment {
   readonly id: string;
-  readonly logStream: string;
+  logStream = '';
   state: EnvState = 'starting';
   lastUsed = Date.now();
   invocations = 0;
@@ -62,15 +67,14 @@ export class Environment {
   private tailBytes = 0;
   private flushLines: (() => void)[] = [];
   private readonly onDeadListeners: (() => void)[] = [];
-  private readonly json: boolean;
+  private json = false;
   private killed = false;
+  private pooledReady?: { resolve: () => void; reject: (e: Error) => void };
   private freezeTimer?: NodeJS.Timeout;
 
   constructor(private readonly spec: EnvironmentSpec) {
-    const v = spec.version;
     this.id = spec.sandbox.id;
-    this.logStream = `${utcDatePath(Date.now())}/[${v.version}]${hex32()}`;
-    this.json = v.config.LoggingConfig.LogFormat === 'JSON';
+    if (spec.version) this.bindVersion(spec.version);
     this.api = new RuntimeApiServer(
       {
         next: (deliver) => this.onNext(deliver),
@@ -88,7 +92,92 @@ export class Environment {
   }
 
   get version(): VersionRecord {
-    return this.spec.version;
+    return this.spec.version!;
+  }
+
+  private bindVersion(v: VersionRecord): void {
+    this.spec.version = v;
+    this.logStream = `${utcDatePath(Date.now())}/[${v.version}]${hex32()}`;
+    this.json = v.config.LoggingConfig.LogFormat === 'JSON';
+  }
+
+  private functionEnv(runtimeApi: string): Record<string, string> {
+    const { sandbox, launch } = this.spec;
+    const version = this.version;
+    return functionEnvironment({
+      version,
+      region: version.region,
+      launch,
+      layout: sandbox.layout,
+      runtimeApi,
+      logStream: this.logStream,
+      endpointUrl: `http://${sandbox.endpointHost(this.spec.apiHost)}`,
+      extraPath: this.spec.plainProcess ? nodeBinDir() : undefined,
+    });
+  }
+
+  private spawn(argv: string[], env: Record<string, string>): void {
+    const { sandbox } = this.spec;
+    const proc = sandbox.launch({ argv, env, cwd: sandbox.layout.taskRoot });
+    this.proc = proc;
+    const emit = (m: string, ts: number) => this.log(m, ts);
+    this.flushLines = [captureLines(proc.stdout, emit).flush, captureLines(proc.stderr, emit).flush];
+    captureFrames(proc.telemetry, emit);
+    void proc.exited.then(({ code, signal }) => this.onExit(code, signal));
+  }
+
+  /**
+   * Starts a prewarmed environment: the runtime, its connection and its own start-up, with no
+   * function yet (our bootstraps' generic mode). Resolves when it waits in `GET /next`.
+   */
+  async startGeneric(): Promise<void> {
+    const { sandbox, launch } = this.spec;
+    this.state = 'pooling';
+    const runtimeApi = await this.api.listen();
+    const l = sandbox.layout;
+    const env: Record<string, string> = {
+      PATH: `${this.spec.plainProcess ? `${nodeBinDir()}:` : ''}/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
+      LANG: 'C.UTF-8',
+      TZ: ':UTC',
+      HOME: l.tmpDir,
+      AWS_LAMBDA_RUNTIME_API: runtimeApi,
+      LAMBDA_RUNTIME_DIR: l.runtimeDir,
+      LAMBDA_TASK_ROOT: l.taskRoot,
+      PYTHONPATH: l.runtimeDir,
+      _LAMBDA_TELEMETRY_LOG_FD: '3',
+      LAMBKIN_PREWARM: '1',
+    };
+    const ready = new Promise<void>((resolve, reject) => (this.pooledReady = { resolve, reject }));
+    sandbox.enterInitPhase();
+    this.spawn(launch.argv(l, ''), env);
+    this.initTimer = setTimeout(() => this.kill(), this.spec.initTimeoutMs);
+    await ready;
+  }
+
+  /** Gives a prewarmed environment its function: code at /var/task, limits, environment, then init. */
+  async assign(version: VersionRecord, codeDir: string): Promise<void> {
+    if (this.state !== 'pooled' || !this.deliver) throw new Error(`environment ${this.id} is not waiting for a function (${this.state})`);
+    const deliver = this.deliver;
+    this.deliver = undefined;
+    clearTimeout(this.freezeTimer);
+    this.bindVersion(version);
+    this.state = 'starting';
+    const { sandbox } = this.spec;
+    sandbox.thaw();
+    await sandbox.assignCode(codeDir, version.config.MemorySize);
+    sandbox.enterInitPhase();
+    const c = version.config;
+    this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
+    this.startedAt = performance.now();
+    this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
+    const env = this.functionEnv(this.api.address);
+    deliver({
+      requestId: 'lambkin-assign',
+      deadlineMs: Date.now() + this.spec.initTimeoutMs,
+      invokedFunctionArn: '',
+      payload: Buffer.from(JSON.stringify({ env, cwd: sandbox.layout.taskRoot })),
+      headers: { 'Lambkin-Assign': '1' },
+    });
   }
 
   get busy(): boolean {
@@ -101,28 +190,14 @@ export class Environment {
 
   /** Spawns the runtime; init runs until its first `GET /next`. */
   async start(): Promise<void> {
-    const { sandbox, version, launch } = this.spec;
+    const { sandbox, launch } = this.spec;
     const runtimeApi = await this.api.listen();
-    const env = functionEnvironment({
-      version,
-      region: version.region,
-      launch,
-      layout: sandbox.layout,
-      runtimeApi,
-      logStream: this.logStream,
-      endpointUrl: `http://${sandbox.endpointHost(this.spec.apiHost)}`,
-      extraPath: this.spec.plainProcess ? nodeBinDir() : undefined,
-    });
-    const c = version.config;
+    const env = this.functionEnv(runtimeApi);
+    const c = this.version.config;
     this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
     this.startedAt = performance.now();
     sandbox.enterInitPhase();
-    const proc = sandbox.launch({ argv: launch.argv(sandbox.layout, c.Handler ?? ''), env, cwd: sandbox.layout.taskRoot });
-    this.proc = proc;
-    const emit = (m: string, ts: number) => this.log(m, ts);
-    this.flushLines = [captureLines(proc.stdout, emit).flush, captureLines(proc.stderr, emit).flush];
-    captureFrames(proc.telemetry, emit);
-    void proc.exited.then(({ code, signal }) => this.onExit(code, signal));
+    this.spawn(launch.argv(sandbox.layout, c.Handler ?? ''), env);
     this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
   }
 
@@ -139,6 +214,7 @@ export class Environment {
 
   private log(message: string, timestamp: number): void {
     const v = this.spec.version;
+    if (!v) return; // a prewarmed runtime's own start-up output belongs to no function
     this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp);
     this.tail.push(message);
     this.tailBytes += message.length + 1;
@@ -154,6 +230,13 @@ export class Environment {
 
   private onNext(deliver: (e: NextEvent) => void): void {
     this.deliver = deliver;
+    if (this.state === 'pooling') {
+      this.state = 'pooled';
+      clearTimeout(this.initTimer);
+      this.pooledReady?.resolve();
+      this.scheduleFreeze();
+      return;
+    }
     if (this.state === 'starting') {
       this.initDurationMs = performance.now() - this.startedAt;
       clearTimeout(this.initTimer);
@@ -182,10 +265,10 @@ export class Environment {
     clearTimeout(this.freezeTimer);
     this.state = 'busy';
     const { req } = inflight;
-    const timeoutMs = this.spec.version.config.Timeout * 1000;
+    const timeoutMs = this.version.config.Timeout * 1000;
     // A tail covers one invocation (plus the init phase on a cold start).
     if (this.invocations > 1) this.takeTail();
-    this.log(startLine(req.requestId, this.spec.version.version, this.json), Date.now());
+    this.log(startLine(req.requestId, this.version.version, this.json), Date.now());
     this.spec.sandbox.resetMemoryPeak();
     this.spec.sandbox.thaw();
     inflight.deliveredAt = performance.now();
@@ -241,7 +324,7 @@ export class Environment {
   private onTimeout(): void {
     const inflight = this.current;
     if (!inflight) return;
-    const seconds = this.spec.version.config.Timeout;
+    const seconds = this.version.config.Timeout;
     this.kill();
     this.log(timeoutLine(inflight.req.requestId, seconds), Date.now());
     const payload = errorPayload('Sandbox.Timedout', `RequestId: ${inflight.req.requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds`);
@@ -249,6 +332,7 @@ export class Environment {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.pooledReady?.reject(new Error(`prewarmed runtime exited (${signal ?? code})`));
     const wasStarting = this.state === 'starting';
     const oom = this.spec.sandbox.consumeOomKill();
     const inflight = this.current;
@@ -292,8 +376,8 @@ export class Environment {
     // already in our pipes, and is read before this runs (setImmediate: after this I/O round).
     const complete = () => {
       for (const f of this.flushLines) f();
-      const c = this.spec.version.config;
-      if (inflight.deliveredAt === undefined && !r.initFailed) this.log(startLine(requestId, this.spec.version.version, this.json), Date.now());
+      const c = this.version.config;
+      if (inflight.deliveredAt === undefined && !r.initFailed) this.log(startLine(requestId, this.version.version, this.json), Date.now());
       this.log(endLine(requestId, this.json), Date.now());
       const maxMemoryUsedMB = this.spec.sandbox.maxMemoryUsedMB();
       this.log(

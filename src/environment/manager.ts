@@ -14,6 +14,7 @@ import type { LogSink } from '../logs/sink.js';
 import type { CodeStore } from '../code/code-store.js';
 import { Environment } from './environment.js';
 import { EnvironmentPool } from './pool.js';
+import { PrewarmPool } from './prewarm.js';
 import { errorPayload, type InvocationOutcome, type InvocationRequest } from './outcome.js';
 
 export interface ManagerOptions {
@@ -25,6 +26,9 @@ export interface ManagerOptions {
   initTimeoutMs: number;
   keepAliveMs: number;
   apiHandler?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Prewarmed generic environments kept per runtime family (0: none). */
+  prewarmPerRuntime?: number;
+  log?: (line: string) => void;
 }
 
 export class EnvironmentManager {
@@ -33,9 +37,27 @@ export class EnvironmentManager {
   private readonly draining = new Set<EnvironmentPool>();
   private readonly reaper: NodeJS.Timeout;
 
+  private readonly prewarm: PrewarmPool;
+
   constructor(private readonly opts: ManagerOptions) {
+    this.prewarm = new PrewarmPool(opts.prewarmPerRuntime ?? 0, opts.provider, opts.catalog, () => this.sharedSpec(), opts.log ?? (() => {}));
     this.reaper = setInterval(() => this.reap(), Math.min(30_000, Math.max(1000, opts.keepAliveMs / 4)));
     this.reaper.unref();
+  }
+
+  /** Starts filling the prewarmed pool (call once the API address is known). */
+  startPrewarm(): void {
+    this.prewarm.start();
+  }
+
+  private sharedSpec() {
+    return {
+      logs: this.opts.logs,
+      apiHost: this.opts.apiHost,
+      initTimeoutMs: this.opts.initTimeoutMs,
+      plainProcess: this.opts.provider.mode === 'process',
+      apiHandler: this.opts.apiHandler,
+    };
   }
 
   /** Pool identity: a version's code and configuration (LastModified changes with either). */
@@ -57,7 +79,7 @@ export class EnvironmentManager {
   /** Runs one invocation of `version` in an idle environment, or a new one. */
   async run(version: VersionRecord, req: InvocationRequest): Promise<InvocationOutcome> {
     const pool = this.poolFor(version);
-    let env = pool.take();
+    let env = pool.take() ?? (await this.fromPrewarm(version, pool));
     if (!env) {
       const launch = this.launchFor(version, req);
       if ('outcome' in launch) return launch.outcome;
@@ -97,6 +119,23 @@ export class EnvironmentManager {
     return { launch };
   }
 
+  /** A cold start served by a prewarmed environment, when one fits. */
+  private async fromPrewarm(version: VersionRecord, pool: EnvironmentPool): Promise<Environment | undefined> {
+    const env = this.prewarm.take(version);
+    if (!env) return undefined;
+    this.opts.code.pin(version.codeSha);
+    env.onDead(() => this.opts.code.unpin(version.codeSha));
+    pool.add(env);
+    try {
+      await env.assign(version, this.opts.code.dirOf(version.codeSha));
+    } catch (err) {
+      this.opts.log?.(`prewarmed environment could not be assigned: ${(err as Error).message}`);
+      await env.destroy();
+      return undefined;
+    }
+    return env;
+  }
+
   private async create(version: VersionRecord, launch: RuntimeLaunch, pool: EnvironmentPool): Promise<Environment> {
     const c = version.config;
     const codeDir = this.opts.code.dirOf(version.codeSha);
@@ -114,16 +153,7 @@ export class EnvironmentManager {
       this.opts.code.unpin(version.codeSha);
       throw err;
     }
-    const env = new Environment({
-      version,
-      launch,
-      sandbox,
-      logs: this.opts.logs,
-      apiHost: this.opts.apiHost,
-      initTimeoutMs: this.opts.initTimeoutMs,
-      plainProcess: this.opts.provider.mode === 'process',
-      apiHandler: this.opts.apiHandler,
-    });
+    const env = new Environment({ ...this.sharedSpec(), version, launch, sandbox });
     env.onDead(() => this.opts.code.unpin(version.codeSha));
     pool.add(env);
     try {
@@ -175,6 +205,7 @@ export class EnvironmentManager {
 
   async shutdown(): Promise<void> {
     clearInterval(this.reaper);
+    await this.prewarm.shutdown();
     await Promise.all([...this.pools.values(), ...this.draining].map((p) => p.destroyAll()));
     this.pools.clear();
     this.draining.clear();

@@ -73,8 +73,11 @@ export class BwrapSandboxProvider implements SandboxProvider {
     if (unmounted + groups > 0) this.opts.log?.(`cleaned up after an earlier run: ${unmounted} mount(s), ${groups} cgroup(s)`);
     mkdirSync(this.opts.runDir, { recursive: true });
     mkdirSync(STAGE_ROOT, { recursive: true, mode: 0o755 });
-    for (const sub of ['', 'etc', 'code', 'runtime', 'disks']) mkdirSync(path.join(this.stageDir, sub), { recursive: true, mode: 0o711 });
+    for (const sub of ['', 'etc', 'code', 'runtime', 'disks', 'tasks']) mkdirSync(path.join(this.stageDir, sub), { recursive: true, mode: 0o711 });
     chmodSync(this.stageDir, 0o711);
+    // A shared mount: code mounted here later (prewarmed sandboxes' /var/task) propagates into their namespaces.
+    await run('mount', ['--bind', this.stageDir, this.stageDir]);
+    await run('mount', ['--make-rshared', this.stageDir]);
     chmodSync(path.join(this.stageDir, 'etc'), 0o755);
     // Lambda's sandbox user, so tools that look up the uid find a name.
     writeFileSync(this.staged('etc', 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${this.uid}:${this.uid}::/tmp:/sbin/nologin\n`, { mode: 0o644 });
@@ -100,11 +103,19 @@ export class BwrapSandboxProvider implements SandboxProvider {
     const cgroups = new EnvCgroups(this.cgroupRoot, opts.id);
     let net: NetSlot | undefined;
     let disk: TmpDisk | undefined;
+    let taskMount: string | undefined;
     try {
       cgroups.create(opts.memoryMB);
       [net, disk] = await Promise.all([this.net.take(), this.disks.take(opts.ephemeralMB)]);
+      if (!opts.codeDir) {
+        // Prewarmed: /var/task is an empty mount point of its own; assignCode() mounts the code on it.
+        taskMount = path.join(this.stageDir, 'tasks', opts.id);
+        mkdirSync(taskMount, { recursive: true });
+        await run('mount', ['--bind', taskMount, taskMount]);
+      }
       const mounts = {
-        code: opts.codeDir && this.staged('code', opts.codeDir),
+        taskMount,
+        code: opts.codeDir ? this.staged('code', opts.codeDir) : taskMount,
         runtime: opts.runtimeDir && this.staged('runtime', opts.runtimeDir),
         passwd: this.staged('etc', 'passwd'),
         group: this.staged('etc', 'group'),
@@ -114,14 +125,15 @@ export class BwrapSandboxProvider implements SandboxProvider {
       cgroups.remove();
       if (net) this.net.release(net);
       if (disk) void this.disks.destroy(disk);
+      if (taskMount) await unmountTask(taskMount);
       throw err;
     }
   }
 
   /** Called by a destroyed sandbox to hand back what it held. */
-  async reclaim(net: NetSlot, disk: TmpDisk): Promise<void> {
+  async reclaim(net: NetSlot, disk: TmpDisk, taskMount?: string): Promise<void> {
     this.net?.release(net);
-    await this.disks.destroy(disk);
+    await Promise.all([this.disks.destroy(disk), taskMount ? unmountTask(taskMount) : undefined]);
   }
 
   describe(): string {
@@ -142,6 +154,11 @@ export class BwrapSandboxProvider implements SandboxProvider {
 
 const STAGE_ROOT = '/run/lambkin';
 
+async function unmountTask(dir: string): Promise<void> {
+  await run('umount', ['-R', '-l', dir]).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
 async function bindReadOnly(source: string, target: string): Promise<void> {
   await run('mount', ['--bind', source, target]);
   await run('mount', ['-o', 'remount,bind,ro', target]);
@@ -153,7 +170,7 @@ interface Held {
   disk: TmpDisk;
   uid: number;
   /** Staged host paths bwrap mounts. */
-  mounts: { code?: string; runtime?: string; passwd: string; group: string };
+  mounts: { code?: string; taskMount?: string; runtime?: string; passwd: string; group: string };
 }
 
 class BwrapSandbox implements Sandbox {
@@ -163,7 +180,11 @@ class BwrapSandbox implements Sandbox {
   private oomSeen = 0;
   private destroyed?: Promise<void>;
 
-  constructor(private readonly opts: SandboxOptions, private readonly held: Held, private readonly provider: BwrapSandboxProvider) {}
+  private readonly opts: SandboxOptions;
+
+  constructor(opts: SandboxOptions, private readonly held: Held, private readonly provider: BwrapSandboxProvider) {
+    this.opts = { ...opts };
+  }
 
   get id() {
     return this.opts.id;
@@ -227,9 +248,12 @@ class BwrapSandbox implements Sandbox {
     };
   }
 
-  async assignCode(codeDir: string): Promise<void> {
-    void codeDir;
-    throw new Error('assigning code to a started bwrap sandbox is not supported yet');
+  async assignCode(codeDir: string, memoryMB: number): Promise<void> {
+    const target = this.held.mounts.taskMount;
+    if (!target) throw new Error('this sandbox was started with its code');
+    await run('mount', ['--bind', '-o', 'ro', this.provider.staged('code', codeDir), target]);
+    this.held.cgroups.setMemory(memoryMB);
+    this.opts.memoryMB = memoryMB;
   }
 
   enterInitPhase(): void {
@@ -293,7 +317,7 @@ class BwrapSandbox implements Sandbox {
         await new Promise((r) => setTimeout(r, 5));
       }
       this.held.cgroups.remove();
-      await this.provider.reclaim(this.held.net, this.held.disk);
+      await this.provider.reclaim(this.held.net, this.held.disk, this.held.mounts.taskMount);
     })();
     return this.destroyed;
   }

@@ -77,7 +77,7 @@ class ProcessSandbox implements Sandbox {
     };
   }
 
-  async assignCode(codeDir: string): Promise<void> {
+  async assignCode(codeDir: string, _memoryMB: number): Promise<void> {
     this.layout.taskRoot = codeDir;
   }
 

@@ -55,8 +55,8 @@ export interface Sandbox {
   /** How a function inside reaches the Lambkin API (AWS_ENDPOINT_URL), given our API's port. */
   endpointHost(apiHost: string): string;
   launch(spec: LaunchSpec): SandboxProcess;
-  /** Makes a prewarmed sandbox's /var/task show `codeDir`. */
-  assignCode(codeDir: string): Promise<void>;
+  /** Makes a prewarmed sandbox's /var/task show `codeDir` and applies the function's memory size. */
+  assignCode(codeDir: string, memoryMB: number): Promise<void>;
   /** Limits for the init phase (generous CPU) and for invocations (proportional to memory). */
   enterInitPhase(): void;
   enterInvokePhase(): void;
