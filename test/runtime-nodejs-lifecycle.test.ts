@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { fixture, startRuntime, within, type RuntimeOptions, type RuntimeProcess } from './fixtures/nodejs/harness.js';
+import { nodeRuntimeFlags } from '../src/runtimes/nodejs/index.js';
 
 async function runtime(t: TestContext, opts: RuntimeOptions): Promise<RuntimeProcess> {
   const rt = await startRuntime(opts);
@@ -20,6 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('callbackWaitsForEmptyEventLoop = true: the result is sent once the pending timer has run', async (t) => {
   const rt = await runtime(t, cjs('callbackTimer'));
+  await within(rt.env.waitForNext(1), 5_000, 'ready');
   const start = Date.now();
   const first = await invoke(rt, { wait: true });
   const answeredAt = Date.now();
@@ -32,6 +34,7 @@ test('callbackWaitsForEmptyEventLoop = true: the result is sent once the pending
 
 test('callbackWaitsForEmptyEventLoop = false: the result is sent at once, the timer still runs later', async (t) => {
   const rt = await runtime(t, cjs('callbackTimer'));
+  await within(rt.env.waitForNext(1), 5_000, 'ready');
   const start = Date.now();
   const first = await invoke(rt, { wait: false });
   const elapsed = Date.now() - start;
@@ -44,6 +47,7 @@ test('callbackWaitsForEmptyEventLoop = false: the result is sent at once, the ti
 
 test('a sync handler that never calls back answers null when the loop drains', async (t) => {
   const rt = await runtime(t, cjs('syncNoCallback'));
+  await within(rt.env.waitForNext(1), 5_000, 'ready');
   const start = Date.now();
   const out = await invoke(rt, {});
   assert.equal(out.kind, 'response');
@@ -144,4 +148,17 @@ test('the runtime exits when the Runtime API goes away for good', async (t) => {
   rt.env.close();
   const exit = await within(rt.exited, 5_000, 'exit');
   assert.equal(exit.code, 1);
+});
+
+test('fallback transport (net): with --pending-deprecation, and for a host name instead of an IP', async (t) => {
+  // process.binding() would print a DEP0111 warning under --pending-deprecation: the bootstrap uses net.
+  const rt = await runtime(t, { ...cjs('echo'), flags: ['--pending-deprecation', ...nodeRuntimeFlags(128)] });
+  assert.equal((await invoke(rt, 'a')).body, '"a"');
+  await within(rt.env.waitForNext(2), 5_000, 'parked');
+  for (const s of (rt.env.server as unknown as { sockets: Set<Socket> }).sockets) s.destroy();
+  await within(rt.env.waitForNext(3), 5_000, 'reconnected');
+  assert.equal((await invoke(rt, 'b')).body, '"b"', 'reconnects on net too');
+  assert.equal(rt.stderr, '', 'no deprecation warning');
+  const named = await runtime(t, { ...cjs('echo'), apiHost: 'localhost' });
+  assert.equal((await invoke(named, 'c')).body, '"c"');
 });
