@@ -908,5 +908,10 @@ async function init(): Promise<void> {
   requestNext();
 }
 
-if (prewarm) requestNext();
-else void init();
+if (prewarm) {
+  requestNext();
+  // Handler-independent work while parked: initialise the ESM loader (see warmup.mts).
+  import(url.pathToFileURL(path.join(__dirname, 'warmup.mjs')).href).catch(noop);
+} else {
+  void init();
+}
