@@ -198,7 +198,11 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 class Connection {
   private transport: Transport | undefined;
   private queue: Pending[] = [];
-  private buf: Buffer | undefined;
+  /** Bytes received and not yet consumed, kept as chunks: a 6 MB event arrives in ~100 reads. */
+  private chunks: Buffer[] = [];
+  private received = 0;
+  /** Size of the response being received (head + body), once its head has been parsed. */
+  private expected = -1;
   /** Consecutive connection losses with requests outstanding (reset by every answered request). */
   private losses = 0;
 
@@ -231,7 +235,9 @@ class Connection {
   private onClose(t: Transport): void {
     if (t !== this.transport) return;
     this.transport = undefined;
-    this.buf = undefined;
+    this.chunks = [];
+    this.received = 0;
+    this.expected = -1;
     if (this.queue.length === 0) return;
     // The server closed the connection with requests outstanding: reconnect once and resend them.
     if (++this.losses <= 1) {
@@ -246,19 +252,44 @@ class Connection {
     for (const p of pending) p.reject(err);
   }
 
+  private takeAll(): Buffer {
+    const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+    this.chunks = [buf];
+    return buf;
+  }
+
   private onData(chunk: Buffer): void {
-    let buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (buf.length > 0) {
-      const res = parseResponse(buf);
-      if (!res) break;
-      buf = res.rest;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    while (this.received > 0) {
+      if (this.expected < 0) {
+        // Only the head is needed to know the size; bodies are joined once, when complete.
+        const size = responseSize(this.takeAll());
+        if (size === undefined) return;
+        this.expected = size;
+      }
+      if (this.received < this.expected) return;
+      const buf = this.takeAll();
+      const parsed = parseResponse(buf);
+      if (!parsed) return; // chunked body still incomplete
+      const rest = parsed.rest;
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.received = rest.length;
+      this.expected = -1;
       this.losses = 0;
       const p = this.queue.shift();
       if (this.queue.length === 0) this.transport?.unref();
-      p?.resolve(res.res);
+      p?.resolve(parsed.res);
     }
-    this.buf = buf.length > 0 ? buf : undefined;
   }
+}
+
+/** Head + body size of the response at the start of `buf` (0 body bytes assumed for chunked). */
+function responseSize(buf: Buffer): number | undefined {
+  const headEnd = buf.indexOf(CRLF2);
+  if (headEnd < 0) return undefined;
+  const m = /\r\ncontent-length:[ \t]*(\d+)/i.exec(buf.toString('latin1', 0, headEnd));
+  return headEnd + 4 + (m ? parseInt(m[1], 10) : 0);
 }
 
 /** Parses one complete response at the start of `buf`, or returns undefined if more bytes are needed. */
@@ -757,7 +788,10 @@ class Runtime {
     try {
       const ctx = Object.assign(context, environmentData(), headerData(headers));
       const result = this.handler(JSON.parse(body.toString('utf8')), ctx, callback);
-      if (isThenable(result)) result.then(context.succeed, context.fail).then(undefined, context.fail);
+      if (isThenable(result)) {
+        const chained = result.then(context.succeed, context.fail);
+        if (isThenable(chained)) chained.then(undefined, context.fail);
+      }
     } catch (err) {
       callback(err);
     }
