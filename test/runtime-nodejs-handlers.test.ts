@@ -197,6 +197,7 @@ test('context: env fields, header fields, getRemainingTimeInMillis, _X_AMZN_TRAC
   assert.equal(c.traceEnv, trace);
   assert.equal(c.telemetryEnv, null, '_LAMBDA_TELEMETRY_LOG_FD is removed from the environment');
   assert.equal(c.cwd, fixture('cjs'));
+  assert.equal(c.requireMain, null, 'require.main is undefined, as under AWS\'s ESM entry point');
   const next = (await invoke(rt, {})).json;
   assert.equal(next.traceEnv, null, 'no trace header → _X_AMZN_TRACE_ID unset');
   assert.equal(next.identity, undefined);

@@ -928,6 +928,8 @@ function assign(body: Buffer): Promise<void> {
 async function init(): Promise<void> {
   modern = runtimeMajor() >= 24;
   patchConsole();
+  // AWS's entry point is an ES module, so user code sees no `require.main`.
+  (process as { mainModule?: unknown }).mainModule = undefined;
   const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
   let loaded: LoadedHandler;
   try {
