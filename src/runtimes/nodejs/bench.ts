@@ -115,6 +115,8 @@ interface Target {
   env(api: string): Record<string, string>;
   /** Generic mode: the assignment body for this listener address. */
   prewarm?(api: string): { env: Record<string, string>; cwd: string };
+  /** Generic mode: how long the runtime stays parked before it is assigned. */
+  assignAfterMs?: number;
 }
 
 async function cold(target: Target): Promise<{ ready: number; first: number; assignToFirst?: number }> {
@@ -129,6 +131,7 @@ async function cold(target: Target): Promise<{ ready: number; first: number; ass
     const ready = owner.nextAt[0] - t0;
     let assignedAt: number | undefined;
     if (target.prewarm) {
+      if (target.assignAfterMs) await new Promise((r) => setTimeout(r, target.assignAfterMs));
       assignedAt = now();
       void owner.invoke({ ...event(JSON.stringify(target.prewarm(api))), headers: { 'Lambkin-Assign': '1' } });
     }
@@ -207,11 +210,17 @@ async function main(): Promise<void> {
       esm: { name: 'bootstrap, ESM (.mjs) handler', argv: [NODE, ...flags, NODE_BOOTSTRAP], env: (api) => lambdaEnv(api, dir, 'esm.handler') },
       raw: { name: 'raw net echo client (floor)', argv: [NODE, path.join(dir, 'raw.cjs')], env: (api) => ({ AWS_LAMBDA_RUNTIME_API: api }) },
     };
-    const prewarm: Target = {
-      name: 'bootstrap, generic (prewarmed) mode',
+    const generic = (name: string, handler: string, assignAfterMs: number): Target => ({
+      name,
       argv: [NODE, ...nodeRuntimeFlags(), NODE_BOOTSTRAP],
       env: (api) => ({ AWS_LAMBDA_RUNTIME_API: api, LAMBKIN_PREWARM: '1', LAMBDA_RUNTIME_DIR: NODE_RUNTIME_DIR, PATH: '/usr/bin:/bin', TZ: ':UTC', LANG: 'en_US.UTF-8', _LAMBDA_TELEMETRY_LOG_FD: '3' }),
-      prewarm: (api) => ({ env: lambdaEnv(api, dir, 'index.handler'), cwd: dir }),
+      prewarm: (api) => ({ env: lambdaEnv(api, dir, handler), cwd: dir }),
+      assignAfterMs,
+    });
+    const prewarmed: Record<string, Target> = {
+      pwCjsNow: generic('generic (prewarmed) mode, CommonJS handler assigned as soon as ready', 'index.handler', 0),
+      pwEsmNow: generic('generic (prewarmed) mode, ESM handler assigned as soon as ready', 'esm.handler', 0),
+      pwEsmLater: generic('generic (prewarmed) mode, ESM handler assigned 100 ms after ready', 'esm.handler', 100),
     };
 
     // node -e 0 with a clean env: the unavoidable part.
@@ -225,7 +234,7 @@ async function main(): Promise<void> {
 
     // Interleave the cold runs so machine noise hits every target alike.
     const results: Record<string, { ready: number[]; first: number[]; assign: number[] }> = {};
-    const all = { ...targets, prewarm };
+    const all = { ...targets, ...prewarmed };
     for (const k of Object.keys(all)) results[k] = { ready: [], first: [], assign: [] };
     for (let i = 0; i < RUNS + 3; i++) {
       for (const [k, target] of Object.entries(all)) {
@@ -242,7 +251,7 @@ async function main(): Promise<void> {
       console.log(`  ${target.name}`);
       console.log(`    spawn → first GET /next:   ${fmt(r.ready)}`);
       console.log(`    spawn → first response:    ${fmt(r.first)}`);
-      if (r.assign.length) console.log(`    assign → first response:   ${fmt(r.assign)}`);
+      if (r.assign.length) console.log(`    assign → first response:   ${fmt(r.assign)}  (spawn → first response includes the parked time)`);
     }
 
     console.log(`\nwarm, ${WARM} invokes after 300 warm-ups (ms):`);

@@ -45,6 +45,8 @@ const apiAddress = env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
 type Wire = string | Buffer;
 
 interface Sink {
+  /** Connected, and what was written before is on its way. */
+  connected(): void;
   data(chunk: Buffer): void;
   closed(): void;
 }
@@ -145,6 +147,7 @@ function rawTransport(b: RawBindings, host: string, port: number, sink: Sink): T
     };
     handle.readStart();
     for (const data of queued.splice(0)) write(data);
+    sink.connected();
   };
   const err = host.includes(':') ? handle.connect6(req, host, port) : handle.connect(req, host, port);
   if (err) setImmediate(close);
@@ -160,6 +163,7 @@ function rawTransport(b: RawBindings, host: string, port: number, sink: Sink): T
 function netTransport(host: string, port: number, sink: Sink): Transport {
   const net = require('node:net') as typeof import('node:net');
   const sock = net.connect({ host, port, noDelay: true });
+  sock.once('connect', () => sink.connected());
   sock.on('data', (chunk: Buffer) => sink.data(chunk));
   sock.on('error', noop); // 'close' follows
   sock.on('close', () => sink.closed());
@@ -205,17 +209,26 @@ class Connection {
   private expected = -1;
   /** Consecutive connection losses with requests outstanding (reset by every answered request). */
   private losses = 0;
+  private connectWaiters: (() => void)[] = [];
 
   constructor(private readonly host: string, private readonly port: number) {}
 
   /** Opens the connection now (the handshake then overlaps whatever runs next). */
   open(): void {
     const t: Transport = openTransport(this.host, this.port, {
+      connected: () => {
+        for (const fn of this.connectWaiters.splice(0)) fn();
+      },
       data: (chunk) => this.onData(chunk),
       closed: () => this.onClose(t),
     });
     if (this.queue.length === 0) t.unref();
     this.transport = t;
+  }
+
+  /** Runs `fn` once the connection is established (and earlier writes have gone out). */
+  onceConnected(fn: () => void): void {
+    this.connectWaiters.push(fn);
   }
 
   /** True while a request (e.g. the long-polling /next) is waiting for its answer. */
@@ -353,6 +366,7 @@ function postOnSideConnection(data: string): Promise<void> {
   return new Promise((resolve) => {
     let got = Buffer.alloc(0);
     const t: Transport = openTransport(apiHost, apiPort, {
+      connected: noop,
       data: (chunk) => {
         got = Buffer.concat([got, chunk]);
         if (parseResponse(got)) t.close();
@@ -912,8 +926,11 @@ function noop(): void {}
 // Init.
 // ---------------------------------------------------------------------------------------------
 
+let warmupTimer: NodeJS.Timeout | undefined;
+
 /** Generic (prewarmed) mode: the first /next answer carries the function's environment. */
 function assign(body: Buffer): Promise<void> {
+  clearTimeout(warmupTimer);
   const { env: next, cwd } = JSON.parse(body.toString('utf8')) as { env: Dict; cwd?: string };
   for (const key of Object.keys(env)) delete env[key];
   Object.assign(env, next);
@@ -946,8 +963,12 @@ async function init(): Promise<void> {
 
 if (prewarm) {
   requestNext();
-  // Handler-independent work while parked: initialise the ESM loader (see warmup.mts).
-  import(url.pathToFileURL(path.join(__dirname, 'warmup.mjs')).href).catch(noop);
+  // Handler-independent work while parked: initialise the ESM loader (see warmup.mts). Its first
+  // import() blocks for ~4 ms, so not before the GET is on the wire, and not if the function is
+  // assigned within the first moments (an assignment cancels it; its own import pays if needed).
+  conn.onceConnected(() => {
+    warmupTimer = setTimeout(() => void import(url.pathToFileURL(path.join(__dirname, 'warmup.mjs')).href).catch(noop), 20);
+  });
 } else {
   void init();
 }
