@@ -81,6 +81,9 @@ export class Environment {
         response: (id, post) => this.onResult(id, post, false),
         error: (id, post) => this.onResult(id, post, true),
         initError: (post) => this.onInitError(post),
+        nextGone: (deliver) => {
+          if (this.deliver === deliver) this.deliver = undefined;
+        },
       },
       {
         host: spec.sandbox.runtimeApiHost,
@@ -243,8 +246,9 @@ export class Environment {
       this.spec.sandbox.enterInvokePhase();
     }
     if (this.state !== 'dead') this.state = 'idle';
-    if (this.current) this.dispatch();
-    else this.scheduleFreeze();
+    // A pipelining client can ask for /next before its previous result was read: that one is in flight.
+    if (this.current && this.current.deliveredAt === undefined) this.dispatch();
+    else if (!this.current) this.scheduleFreeze();
   }
 
   /**

@@ -43,6 +43,8 @@ export interface RuntimeApiOwner {
   initError(post: RuntimePost): void;
   /** Streaming responses and other modes we don't support. */
   unsupported?(requestId: string, reason: string): void;
+  /** A parked /next went away (connection closed) before it was answered: `deliver` is void. */
+  nextGone?(deliver: (event: NextEvent) => void): void;
 }
 
 export interface RuntimeApiOptions {
@@ -117,7 +119,7 @@ export class RuntimeApiServer {
 
   private onNext(res: ServerResponse): void {
     this.parked = res;
-    this.owner.next((event) => {
+    const deliver = (event: NextEvent) => {
       if (this.parked !== res || res.destroyed) return;
       this.parked = undefined;
       const headers: Record<string, string | number> = {
@@ -134,7 +136,14 @@ export class RuntimeApiServer {
       if (event.headers) Object.assign(headers, event.headers);
       res.writeHead(200, headers);
       res.end(event.payload);
+    };
+    res.once('close', () => {
+      if (!res.writableEnded) {
+        if (this.parked === res) this.parked = undefined;
+        this.owner.nextGone?.(deliver);
+      }
     });
+    this.owner.next(deliver);
   }
 
   private async onResult(req: IncomingMessage, res: ServerResponse, id: string, kind: 'response' | 'error'): Promise<void> {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeFamily, type RuntimeFamily } from '../control/runtimes.js';
 import type { SandboxLayout } from '../sandbox/sandbox.js';
+import { nodeRuntimeFlags } from './nodejs/index.js';
 
 /** Repository root, from dist/src/runtimes/catalog.js. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -91,8 +92,8 @@ export class RuntimeCatalog {
   }
 }
 
-/** Node flags: none needed; kept here so the bootstrap authors' choices live in one place. */
-const NODE_FLAGS: string[] = [];
+/** Node flags AWS passes (global.gc, 80 KiB HTTP headers); heap limits are left to the cgroup. */
+const NODE_FLAGS: string[] = nodeRuntimeFlags();
 /** Python: -S skips site (halves interpreter start-up); the bootstrap sets sys.path as Lambda does. */
 const PYTHON_FLAGS: string[] = ['-S'];
 
