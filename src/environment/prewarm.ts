@@ -17,6 +17,7 @@ const REPRESENTATIVE: Partial<Record<RuntimeFamily, string>> = { nodejs: 'nodejs
 /** Limits while waiting (replaced by the function's at assignment). */
 const POOL_MEMORY_MB = 1769;
 const POOL_EPHEMERAL_MB = 512;
+const REFILL_DELAY_MS = 100;
 
 export type SharedSpec = Omit<EnvironmentSpec, 'version' | 'launch' | 'sandbox'>;
 
@@ -56,7 +57,8 @@ export class PrewarmPool {
     const list = this.ready.get(family) ?? [];
     let env: Environment | undefined;
     while ((env = list.pop()) && (env.state !== 'pooled' || !env.usable));
-    this.refill(family);
+    // Refill a little later: its process spawns would block the event loop during this very cold start.
+    setTimeout(() => this.refill(family), REFILL_DELAY_MS).unref();
     return env;
   }
 

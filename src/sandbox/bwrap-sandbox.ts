@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { run } from './exec.js';
+import { Mounter } from './mounter.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvCgroups, removeStaleGroups } from './cgroups.js';
@@ -50,6 +51,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
    * bind-mounted here once, read-only, by us as root.
    */
   readonly stageDir: string;
+  readonly mounter = new Mounter();
 
   constructor(private readonly opts: BwrapProviderOptions) {
     this.uid = opts.uid ?? SANDBOX_UID;
@@ -141,6 +143,7 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   async shutdown(): Promise<void> {
+    this.mounter.close();
     await this.net?.destroyAll();
     await this.disks.destroyAll();
     await teardownHostNetwork();
@@ -251,7 +254,7 @@ class BwrapSandbox implements Sandbox {
   async assignCode(codeDir: string, memoryMB: number): Promise<void> {
     const target = this.held.mounts.taskMount;
     if (!target) throw new Error('this sandbox was started with its code');
-    await run('mount', ['--bind', '-o', 'ro', this.provider.staged('code', codeDir), target]);
+    await this.provider.mounter.bindReadOnly(this.provider.staged('code', codeDir), target);
     this.held.cgroups.setMemory(memoryMB);
     this.opts.memoryMB = memoryMB;
   }

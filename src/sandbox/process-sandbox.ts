@@ -39,6 +39,8 @@ class ProcessSandbox implements Sandbox {
   constructor(private readonly opts: SandboxOptions, private readonly dir: string) {
     const tmpDir = path.join(dir, 'tmp');
     mkdirSync(tmpDir, { recursive: true });
+    // A prewarmed process starts in an empty task dir until its code is assigned.
+    if (!opts.codeDir) mkdirSync(path.join(dir, 'task'), { recursive: true });
     this.layout = {
       taskRoot: opts.codeDir ?? path.join(dir, 'task'),
       runtimeDir: opts.runtimeDir ?? path.join(dir, 'runtime'),
