@@ -237,7 +237,7 @@ export class Environment {
       this.state = 'pooled';
       clearTimeout(this.initTimer);
       this.pooledReady?.resolve();
-      this.scheduleFreeze();
+      // Not frozen: no user code runs here yet, and the runtime may still be warming up its loader.
       return;
     }
     if (this.state === 'starting') {
