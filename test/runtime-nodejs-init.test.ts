@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fixture, startRuntime, waitUntil, within, type InitError, type RuntimeOptions, type RuntimeProcess } from './fixtures/nodejs/harness.js';
-import { NODE_RUNTIME_DIR } from '../src/runtimes/nodejs/index.js';
+import { NODE_RUNTIME_DIR } from '../src/runtimes/nodejs-runtime.js';
 
 async function runtime(t: TestContext, opts: RuntimeOptions): Promise<RuntimeProcess> {
   const rt = await startRuntime(opts);

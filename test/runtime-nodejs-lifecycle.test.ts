@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { fixture, startRuntime, within, type RuntimeOptions, type RuntimeProcess } from './fixtures/nodejs/harness.js';
-import { nodeRuntimeFlags } from '../src/runtimes/nodejs/index.js';
+import { nodeRuntimeFlags } from '../src/runtimes/nodejs-runtime.js';
 
 async function runtime(t: TestContext, opts: RuntimeOptions): Promise<RuntimeProcess> {
   const rt = await startRuntime(opts);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { fixture, startRuntime, within, waitUntil, type RuntimeProcess } from './fixtures/nodejs/harness.js';
-import { NODE_BOOTSTRAP, NODE_RUNTIME_DIR } from '../src/runtimes/nodejs/index.js';
+import { NODE_BOOTSTRAP, NODE_RUNTIME_DIR } from '../src/runtimes/nodejs-runtime.js';
 
 interface RawRequest {
   head: string;

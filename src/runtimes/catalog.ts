@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeFamily, type RuntimeFamily } from '../control/runtimes.js';
 import type { SandboxLayout } from '../sandbox/sandbox.js';
-import { nodeRuntimeFlags } from './nodejs/index.js';
+import { nodeRuntimeFlags } from './nodejs-runtime.js';
 
 /** Repository root, from dist/src/runtimes/catalog.js. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -1,14 +1,13 @@
 /**
  * The Node.js runtime client, seen from the platform: where the bootstrap is and how to start it.
  * The bootstrap itself is CommonJS (bootstrap.cts → bootstrap.cjs) for start-up speed; the reference
- * below makes `tsc -p .` compile it (the project's include globs only name .ts/.mts files).
+ * The runtime dir holds only what a function may see at /var/runtime: this platform-side module lives beside it.
  */
-/// <reference path="./bootstrap.cts" />
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Directory holding bootstrap.cjs and its sibling modules (mount it as LAMBDA_RUNTIME_DIR). */
-export const NODE_RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const NODE_RUNTIME_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nodejs');
 export const NODE_BOOTSTRAP = path.join(NODE_RUNTIME_DIR, 'bootstrap.cjs');
 
 /**

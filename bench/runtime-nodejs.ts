@@ -15,8 +15,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RuntimeApiServer, type NextEvent, type RuntimeApiOwner, type RuntimePost } from '../../runtime-api/server.js';
-import { NODE_BOOTSTRAP, NODE_RUNTIME_DIR, nodeRuntimeFlags } from './index.js';
+import { RuntimeApiServer, type NextEvent, type RuntimeApiOwner, type RuntimePost } from '../src/runtime-api/server.js';
+import { NODE_BOOTSTRAP, NODE_RUNTIME_DIR, nodeRuntimeFlags } from '../src/runtimes/nodejs-runtime.js';
 
 const NODE = '/usr/bin/node';
 const args = process.argv.slice(2);
