@@ -12,11 +12,11 @@
  * `lambkin package`'s packer once that lands on main.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import path from 'node:path';
+
+
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import yazl from 'yazl';
+import { collectEntries, PackageError, zipEntries, type Entry } from './package.js';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -35,7 +35,6 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9001';
 const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/lambkin-deploy';
 const ZIP_LIMIT = 52_428_800;
 /** Zip (DOS) timestamps have no zone and start in 1980: a fixed local date keeps the bytes stable. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
 export class DeployError extends Error {}
 
@@ -49,46 +48,20 @@ export interface PackedZip {
   files: number;
 }
 
-/** Zips `root` deterministically: the same tree always gives the same bytes. */
+/** Zips `root` deterministically (the same packer as `lambkin package`), in memory. */
 export async function packDirectory(root: string): Promise<PackedZip> {
-  const st = statSync(root, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) throw new DeployError(`${root} is not a directory`);
-  const realRoot = path.resolve(root);
-  const zip = new yazl.ZipFile();
-  let files = 0;
-  const walk = (dir: string, rel: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const abs = path.join(dir, name);
-      const relName = rel ? `${rel}/${name}` : name;
-      const s = lstatSync(abs);
-      const opts = { mtime: FIXED_MTIME, forceDosTimestamp: true };
-      if (s.isSymbolicLink()) {
-        const target = readlinkSync(abs);
-        const inside = path.relative(realRoot, path.resolve(path.dirname(abs), target));
-        if (path.isAbsolute(target) || inside === '..' || inside.startsWith(`..${path.sep}`)) {
-          throw new DeployError(`symlink ${relName} -> ${target} leaves ${root}; it would not resolve in /var/task`);
-        }
-        zip.addBuffer(Buffer.from(target), relName, { ...opts, mode: 0o120777, compress: false });
-        files++;
-      } else if (s.isDirectory()) {
-        zip.addEmptyDirectory(relName, { ...opts, mode: 0o40755 });
-        walk(abs, relName);
-      } else if (s.isFile()) {
-        zip.addBuffer(readFileSync(abs), relName, { ...opts, mode: s.mode & 0o111 ? 0o100755 : 0o100644, compress: true });
-        files++;
-      }
-      // sockets, FIFOs and devices have no place in a deployment package: skipped
-    }
-  };
-  walk(realRoot, '');
-  zip.end();
-  const bytes = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
+  let entries: Entry[];
+  try {
+    entries = collectEntries(root).entries;
+  } catch (err) {
+    if (err instanceof PackageError) throw new DeployError(err.message);
+    throw err;
+  }
+  const files = entries.filter((e) => e.kind !== 'dir').length;
   if (files === 0) throw new DeployError(`${root} has no files to deploy`);
+  const chunks: Buffer[] = [];
+  for await (const c of zipEntries(entries) as AsyncIterable<Buffer>) chunks.push(c);
+  const bytes = Buffer.concat(chunks);
   if (bytes.length > ZIP_LIMIT) throw new DeployError(`the package is ${bytes.length} bytes; Lambda accepts at most ${ZIP_LIMIT} zipped`);
   return { zip: bytes, codeSha256: createHash('sha256').update(bytes).digest('base64'), files };
 }

@@ -81,8 +81,8 @@ export interface PackageResult {
   skipped: string[];
 }
 
-export async function packageDir(dir: string, output: string): Promise<PackageResult> {
-  const { entries, skipped } = collectEntries(dir, output);
+/** The deterministic zip of `entries` (sorted, fixed timestamps, normalised modes), as a stream. */
+export function zipEntries(entries: Entry[]): NodeJS.ReadableStream {
   const zip = new yazl.ZipFile();
   for (const e of entries) {
     const opts = { mtime: FIXED_MTIME, mode: e.mode, forceDosTimestamp: true };
@@ -91,6 +91,12 @@ export async function packageDir(dir: string, output: string): Promise<PackageRe
     else zip.addFile(e.source!, e.name, opts);
   }
   zip.end();
+  return zip.outputStream;
+}
+
+export async function packageDir(dir: string, output: string): Promise<PackageResult> {
+  const { entries, skipped } = collectEntries(dir, output);
+  const zip = { outputStream: zipEntries(entries) };
   // Written next to the output and renamed, so a failed run never leaves a half zip behind.
   const tmp = `${output}.tmp-${process.pid}`;
   const hash = createHash('sha256');
