@@ -16,10 +16,13 @@ import { apiClient, deploy, forceCold, invokeOnce, startTarget, stopTarget, type
 import { makeZip } from '../test/helpers/zip.js';
 import { measurePeer, type PeerResult } from './peer.js';
 import { renderReport } from './report.js';
+import { measureFreezeThaw } from './freezer.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.argv.includes('--quick');
 const N = quick ? { floor: 2000, warm: 2000, cold: 4, tputMs: 1000, density: 10 } : { floor: 10000, warm: 10000, cold: 12, tputMs: 3000, density: 30 };
+/** Runtime kinds the prewarmed pool serves (the others always start from scratch). */
+const POOLED = new Set(['nodejs', 'python']);
 const PAYLOAD = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}');
 
 export interface Results {
@@ -33,6 +36,7 @@ export interface Results {
   density?: { environments: number; perEnvMB: number; fitIn8GiB: number };
   deploy: { sizeMB: number; ms: number }[];
   peer?: PeerResult;
+  freezer?: { freeze: Stats; thaw: Stats; both: Stats };
   notes: string[];
 }
 
@@ -178,7 +182,7 @@ async function main(): Promise<void> {
         try {
           results.warm.push({ mode: t.mode, kind: fn.kind, stats: await warmStats(t, name, N.warm) });
           const cold = await coldStats(t, name, N.cold);
-          results.cold.push({ mode: t.mode, kind: fn.kind, pool: false, stats: cold.stats, init: cold.init });
+          results.cold.push({ mode: t.mode, kind: fn.kind, pool: POOLED.has(fn.kind), stats: cold.stats, init: cold.init });
         } catch (err) {
           results.warm.push({ mode: t.mode, kind: fn.kind, error: (err as Error).message });
         }
@@ -206,6 +210,25 @@ async function main(): Promise<void> {
         }
         results.deploy = await deployTimes(t);
       }
+    } finally {
+      await stopTarget(t);
+    }
+  }
+  log('freeze/thaw…');
+  results.freezer = await measureFreezeThaw(quick ? 50 : 200);
+  {
+    // Cold starts without the prewarmed pool, for comparison.
+    const t = await startTarget('auto', { LAMBKIN_PREWARM: '0' });
+    log(`${t.mode}, no prewarmed pool: cold…`);
+    try {
+      for (const [i, fn] of fns.entries()) {
+        if (!POOLED.has(fn.kind)) continue;
+        await deploy(t, `cold${i}`, fn);
+        const cold = await coldStats(t, `cold${i}`, N.cold);
+        results.cold.push({ mode: t.mode, kind: fn.kind, pool: false, stats: cold.stats, init: cold.init });
+      }
+    } catch (err) {
+      results.notes.push(`cold without pool: ${(err as Error).message}`);
     } finally {
       await stopTarget(t);
     }

@@ -55,6 +55,7 @@ describe('sandbox isolation', { concurrency: false }, () => {
       'touch /etc/x',
       'touch /tmp/ok && echo tmp-writable',
       'id -u',
+      'echo "nofile=$(ulimit -n)"',
       'ls /',
     ].join('; '));
     assert.equal(r.functionError, undefined);
@@ -67,6 +68,7 @@ describe('sandbox isolation', { concurrency: false }, () => {
     assert.match(r.text, /touch: cannot touch '\/etc\/x': Read-only file system/);
     assert.match(r.text, /tmp-writable/);
     assert.match(r.text, /\n993\n/);
+    assert.match(r.text, /nofile=1024\n/);
     assert.doesNotMatch(r.text, /\nhome\n|\nroot\n|\nwork\n/);
   });
 
@@ -199,3 +201,44 @@ print("share=%.3f" % ((time.process_time() - c) / (time.time() - t)))
     rmSync(server.dataDir, { recursive: true, force: true });
   });
 });
+
+describe('sandbox recovery', () => {
+  it('a restarted server removes what a SIGKILLed one left: processes, cgroups, mounts, namespaces', async () => {
+    const first = await startLambkin();
+    const dataDir = first.dataDir;
+    const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 10);
+    const c = sdk(first.url);
+    await createFunction(c, 'left', await SHELL, { MemorySize: 256 });
+    // One environment frozen while idle (frozen tasks survive their parent's death until thawed).
+    await sh2(c, 'left', 'sleep 300 & echo started');
+    await new Promise((r) => setTimeout(r, 100));
+    c.destroy();
+    await first.kill('SIGKILL');
+    const groupsOf = () =>
+      existsSync(`/sys/fs/cgroup/memory/lambkin/${key}`)
+        ? readdirSync(`/sys/fs/cgroup/memory/lambkin/${key}`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)
+        : [];
+    const left = groupsOf();
+    assert.ok(left.length > 0, 'the crash left cgroups behind');
+    const second = await startLambkin({ dataDir });
+    try {
+      assert.match(second.output(), /cleaned up after an earlier run/);
+      const stale = groupsOf().filter((g) => left.includes(g));
+      assert.deepEqual(stale, [], 'stale environment cgroups removed');
+      const c2 = sdk(second.url);
+      const r = await sh2(c2, 'left', 'echo fresh');
+      assert.match(r.text, /fresh/);
+      c2.destroy();
+    } finally {
+      await second.stop();
+    }
+    const { execFileSync } = await import('node:child_process');
+    assert.equal(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('sleep 300'), false, 'the frozen sleeper was killed');
+    const { rmSync } = await import('node:fs');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+async function sh2(c: LambdaClient, fn: string, command: string) {
+  return invoke(c, fn, Buffer.from(command).toString('base64'));
+}

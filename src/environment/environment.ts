@@ -307,7 +307,7 @@ export class Environment {
   private onInitError(post: RuntimePost): void {
     this.initError = post;
     const errorType = normaliseErrorType(post.errorType) ?? errorTypeOf(post.body) ?? 'Runtime.Unknown';
-    this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType), Date.now());
+    this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType, this.json), Date.now());
     const inflight = this.current;
     if (inflight) this.finish(inflight, { payload: post.body, functionError: true, errorType, status: 'error', initFailed: true });
     this.kill();
@@ -316,7 +316,7 @@ export class Environment {
   private onInitTimeout(): void {
     if (this.state !== 'starting') return;
     const ms = this.spec.initTimeoutMs;
-    this.log(initReportLine(ms, 'init', 'timeout'), Date.now());
+    this.log(initReportLine(ms, 'init', 'timeout', undefined, this.json), Date.now());
     const inflight = this.current;
     if (inflight) {
       const payload = errorPayload('Sandbox.Timedout', `RequestId: ${inflight.req.requestId} Error: Init phase timed out after ${(ms / 1000).toFixed(2)} seconds`);
@@ -349,7 +349,7 @@ export class Environment {
       if (wasStarting && this.initError) {
         // Already answered from onInitError.
       } else {
-        if (wasStarting) this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType), Date.now());
+        if (wasStarting) this.log(initReportLine(performance.now() - this.startedAt, 'init', 'error', errorType, this.json), Date.now());
         const payload = errorPayload(errorType, `RequestId: ${inflight.req.requestId} Error: ${reason}`);
         this.finish(inflight, { payload, functionError: true, errorType, status: 'error', initFailed: wasStarting });
       }
@@ -382,7 +382,7 @@ export class Environment {
       for (const f of this.flushLines) f();
       const c = this.version.config;
       if (inflight.deliveredAt === undefined && !r.initFailed) this.log(startLine(requestId, this.version.version, this.json), Date.now());
-      this.log(endLine(requestId, this.json), Date.now());
+      this.log(endLine(requestId, this.json, r.status ?? 'success', r.errorType), Date.now());
       const maxMemoryUsedMB = this.spec.sandbox.maxMemoryUsedMB();
       this.log(
         reportLine({ requestId, durationMs, memorySizeMB: c.MemorySize, maxMemoryUsedMB, initDurationMs, status: r.status, errorType: r.errorType }, this.json),

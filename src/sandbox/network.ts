@@ -78,11 +78,24 @@ export class NetworkPool {
     return `lk${this.block.toString(16)}`;
   }
 
-  /** Removes namespaces and links left by a crashed server that used this block. */
+  /** Removes namespaces and links of this block and of any block whose server is gone (crashed). */
   async cleanupStale(): Promise<void> {
-    const prefix = `${this.prefix()}-`;
-    const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(prefix)) : [];
-    const links = (await run('ip', ['-o', 'link', 'show'])).split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter((n): n is string => !!n && n.startsWith(`${this.prefix()}h`));
+    const orphaned = (b: number): boolean => {
+      if (b === this.block) return true;
+      const file = `${LOCK_DIR}/net-${b}.lock`;
+      if (!existsSync(file)) return true;
+      const pid = Number(readFileSync(file, 'utf8'));
+      return !(pid && isAlive(pid));
+    };
+    const stale = (name: string): boolean => {
+      const m = /^lk([0-9a-f])(?:-|h)\d+$/.exec(name);
+      return !!m && orphaned(parseInt(m[1], 16));
+    };
+    const names = existsSync('/run/netns') ? readdirSync('/run/netns').filter(stale) : [];
+    const links = (await run('ip', ['-o', 'link', 'show']))
+      .split('\n')
+      .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
+      .filter((n): n is string => !!n && stale(n));
     const cmds = [...links.map((l) => `link del ${l}`), ...names.map((n) => `netns del ${n}`)];
     if (cmds.length) await run('ip', ['-force', '-batch', '-'], cmds.join('\n') + '\n').catch(() => undefined);
   }

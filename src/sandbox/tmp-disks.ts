@@ -5,7 +5,7 @@
  * they are never reused across environments (one function's files must not reach another).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hex32 } from '../util/ids.js';
 import { run } from './exec.js';
@@ -37,7 +37,8 @@ export class TmpDiskPool {
     const mountDir = path.join(this.mountRoot, id);
     mkdirSync(mountDir, { recursive: true });
     try {
-      await run('truncate', ['-s', `${imageMB(sizeMB)}M`, image]);
+      await writeFile(image, '');
+      await truncate(image, imageMB(sizeMB) * 1024 * 1024);
       await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-O', '^has_journal', '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${this.uid}:${this.uid}`, image]);
       await run('mount', ['-o', 'loop,nosuid,nodev', image, mountDir]);
       // Lambda's /tmp starts empty.
