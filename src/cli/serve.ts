@@ -14,6 +14,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     configFile: flags.config,
     flags: { port: flags.port, host: flags.host, dataDir: flags.dataDir },
   });
+  // A safety net: a bug in a background task must not take the server (and every function) down.
+  process.on('unhandledRejection', (err) => process.stderr.write(`internal error (unhandled rejection): ${(err as Error)?.stack ?? String(err)}\n`));
   const server = await startServer(config);
   // Tests and scripts read this line to find the port.
   process.stdout.write(`Lambkin listening on ${server.url} (data in ${config.dataDir})\n`);

@@ -7,7 +7,7 @@
  * Host setup (once per server): ip_forward, and an nftables table that masquerades sandbox traffic,
  * refuses sandbox→host connections except to the Runtime API port, and drops sandbox→sandbox traffic.
  */
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync, readdirSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync, unlinkSync, readdirSync } from 'node:fs';
 import { run } from './exec.js';
 
 export interface NetSlot {
@@ -38,12 +38,16 @@ function claimBlock(): { block: number; release(): void } {
         continue;
       }
     }
+    // Written under a temporary name and linked into place: the lock never exists without its pid.
+    const tmp = `${file}.${process.pid}`;
     try {
-      closeSync(openSync(file, 'wx'));
-      writeFileSync(file, String(process.pid));
+      writeFileSync(tmp, String(process.pid));
+      linkSync(tmp, file);
       return { block, release: () => unlinkSync(file) };
     } catch {
       /* another server took it first */
+    } finally {
+      rmSync(tmp, { force: true });
     }
   }
   throw new Error('no free sandbox network block (16 Lambkin servers already running?)');
@@ -215,7 +219,7 @@ export async function setupHostNetwork(port = RUNTIME_API_PORT): Promise<void> {
 
 /** Removes the nftables rules if no other server's network block is still claimed. */
 export async function teardownHostNetwork(): Promise<void> {
-  const others = existsSync(LOCK_DIR) ? readdirSync(LOCK_DIR).filter((f) => f.startsWith('net-')) : [];
+  const others = existsSync(LOCK_DIR) ? readdirSync(LOCK_DIR).filter((f) => /^net-\d+\.lock$/.test(f)) : [];
   if (others.length > 0) return;
   await run('nft', ['-f', '-'], 'add table inet lambkin\ndelete table inet lambkin\nadd table ip lambkin_nat\ndelete table ip lambkin_nat\n').catch(() => undefined);
 }

@@ -63,6 +63,11 @@ export async function startLambkin(opts: StartOptions = {}): Promise<Lambkin> {
     });
   });
   const port = Number(new URL(url).port);
+  let stopping = false;
+  proc.once('exit', (code, signal) => {
+    // A server that dies on its own is a bug worth seeing in the test output.
+    if (!stopping) process.stderr.write(`lambkin server exited unexpectedly (${signal ?? code}):\n${out}\n`);
+  });
   return {
     url,
     port,
@@ -70,11 +75,13 @@ export async function startLambkin(opts: StartOptions = {}): Promise<Lambkin> {
     proc,
     output: () => out,
     async stop({ keepData = false } = {}) {
+      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
       if (!keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill(signal) {
+      stopping = true;
       proc.kill(signal);
       await exited;
     },
