@@ -37,7 +37,7 @@ function targets(r: Results): string[] {
   return [
     '| figure | target | this run | |',
     '|---|---|---|---|',
-    ...rows.map(([name, target, v, ok, unit]) => `| ${name} | ${target} | ${v === undefined ? '–' : `${v.toFixed(unit === '×' ? 2 : unit === ' ms' ? 1 : 0)}${unit}`} | ${v === undefined ? '' : ok(v) ? 'met' : '**missed**'} |`),
+    ...rows.map(([name, target, v, ok, unit]) => `| ${name} | ${target} | ${v === undefined ? '–' : `${v.toFixed(unit === '×' ? 2 : unit === ' ms' ? (v < 1 ? 3 : 1) : 0)}${unit}`} | ${v === undefined ? '' : ok(v) ? 'met' : '**missed**'} |`),
   ];
 }
 

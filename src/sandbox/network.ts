@@ -72,7 +72,7 @@ export class NetworkPool {
   private next = 0;
   private filling?: Promise<void>;
 
-  constructor(private readonly target = 4) {
+  constructor(private readonly target = 8) {
     const claim = claimBlock();
     this.block = claim.block;
     this.releaseBlock = claim.release;

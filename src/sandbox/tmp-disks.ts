@@ -24,7 +24,7 @@ export class TmpDiskPool {
   private filling = new Map<number, Promise<void>>();
 
   /** Images live in `imageDir` (the data dir); they are mounted under `mountRoot` (where bwrap can reach them). */
-  constructor(private readonly imageDir: string, private readonly mountRoot: string, private readonly uid: number, private readonly target = 2) {}
+  constructor(private readonly imageDir: string, private readonly mountRoot: string, private readonly uid: number, private readonly target = 6) {}
 
   async init(): Promise<void> {
     mkdirSync(this.imageDir, { recursive: true });
