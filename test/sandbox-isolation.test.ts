@@ -239,6 +239,31 @@ describe('sandbox recovery', () => {
   });
 });
 
+describe('sandbox recovery across data dirs', () => {
+  it("any server cleans up after another data dir's server that was SIGKILLed", async () => {
+    const a = await startLambkin();
+    const keyA = createHash('sha256').update(a.dataDir).digest('hex').slice(0, 10);
+    const c = sdk(a.url);
+    await createFunction(c, 'orphan', await SHELL, { MemorySize: 256 });
+    await sh2(c, 'orphan', 'echo frozen-soon');
+    await new Promise((r) => setTimeout(r, 100));
+    c.destroy();
+    await a.kill('SIGKILL');
+    assert.ok(existsSync(`/sys/fs/cgroup/freezer/lambkin/${keyA}`), 'A left its frozen environment behind');
+    const b = await startLambkin();
+    try {
+      assert.match(b.output(), /cleaned up after \d+ Lambkin server\(s\) that died without shutting down/);
+      assert.equal(existsSync(`/sys/fs/cgroup/freezer/lambkin/${keyA}`), false);
+      assert.equal(existsSync(`/run/lambkin/${keyA}`), false);
+      assert.equal(readFileSync('/proc/mounts', 'utf8').includes(`/run/lambkin/${keyA}`), false);
+    } finally {
+      await b.stop();
+      const { rmSync } = await import('node:fs');
+      rmSync(a.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 async function sh2(c: LambdaClient, fn: string, command: string) {
   return invoke(c, fn, Buffer.from(command).toString('base64'));
 }

@@ -24,7 +24,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: shutting down\n`);
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
     server.close().then(
       () => process.exit(0),

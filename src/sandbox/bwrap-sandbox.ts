@@ -9,7 +9,7 @@
  *   setpriv (drop to the sandbox uid) → bwrap (namespaces, mounts) → the runtime
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { run } from './exec.js';
 import { Mounter } from './mounter.js';
 import { rm } from 'node:fs/promises';
@@ -68,15 +68,18 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   async cleanupStale(): Promise<void> {
+    const orphans = await this.cleanupOrphanedServers();
     const unmounted = (await unmountAllUnder(this.stageDir)) + (await unmountAllUnder(this.opts.runDir));
     const groups = removeStaleGroups(this.cgroupRoot);
     await rm(this.stageDir, { recursive: true, force: true });
+    if (orphans > 0) this.opts.log?.(`cleaned up after ${orphans} Lambkin server(s) that died without shutting down`);
     await rm(path.join(this.opts.runDir, 'disks'), { recursive: true, force: true });
     if (unmounted + groups > 0) this.opts.log?.(`cleaned up after an earlier run: ${unmounted} mount(s), ${groups} cgroup(s)`);
     mkdirSync(this.opts.runDir, { recursive: true });
     mkdirSync(STAGE_ROOT, { recursive: true, mode: 0o755 });
     for (const sub of ['', 'etc', 'code', 'runtime', 'disks', 'tasks']) mkdirSync(path.join(this.stageDir, sub), { recursive: true, mode: 0o711 });
     chmodSync(this.stageDir, 0o711);
+    writeFileSync(path.join(STAGE_ROOT, `${this.opts.serverKey}.owner`), String(process.pid));
     // A shared mount: code mounted here later (prewarmed sandboxes' /var/task) propagates into their namespaces.
     await run('mount', ['--bind', this.stageDir, this.stageDir]);
     await run('mount', ['--make-rshared', this.stageDir]);
@@ -152,6 +155,51 @@ export class BwrapSandboxProvider implements SandboxProvider {
     await unmountAllUnder(this.opts.runDir);
     await rm(this.stageDir, { recursive: true, force: true });
     await rm(this.opts.runDir, { recursive: true, force: true });
+    await rm(path.join(STAGE_ROOT, `${this.opts.serverKey}.owner`), { force: true });
+  }
+
+  /**
+   * Other servers' leftovers (other data dirs): a server that was SIGKILLed with frozen environments
+   * leaves them frozen forever, with their cgroups, mounts and loop devices. Any server cleans up
+   * after an owner that is no longer running.
+   */
+  private async cleanupOrphanedServers(): Promise<number> {
+    if (!existsSync(STAGE_ROOT)) return 0;
+    let cleaned = 0;
+    const keys = new Set<string>();
+    for (const name of readdirSync(STAGE_ROOT)) {
+      const m = /^([0-9a-f]{10})(\.owner)?$/.exec(name);
+      if (m && m[1] !== this.opts.serverKey) keys.add(m[1]);
+    }
+    const cgroupParent = '/sys/fs/cgroup/memory/lambkin';
+    if (existsSync(cgroupParent)) {
+      for (const e of readdirSync(cgroupParent, { withFileTypes: true })) {
+        if (e.isDirectory() && /^[0-9a-f]{10}$/.test(e.name) && e.name !== this.opts.serverKey) keys.add(e.name);
+      }
+    }
+    for (const key of keys) {
+      const ownerFile = path.join(STAGE_ROOT, `${key}.owner`);
+      const stage = path.join(STAGE_ROOT, key);
+      const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+      // No owner file yet may mean a server starting right now: leave young stage dirs alone.
+      if (!owner && existsSync(stage) && Date.now() - statSync(stage).mtimeMs < 60_000) continue;
+      if (owner && isAlive(owner)) continue;
+      removeStaleGroups(`lambkin/${key}`);
+      await unmountAllUnder(stage);
+      await rm(stage, { recursive: true, force: true });
+      await rm(ownerFile, { force: true });
+      cleaned++;
+    }
+    return cleaned;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
