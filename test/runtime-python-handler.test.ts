@@ -2,18 +2,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, RUNTIME_DIR, startRuntime, within, type RunningRuntime } from './fixtures/python/harness.js';
+import { FIXTURES, RUNTIME_DIR, within, withRuntime } from './fixtures/python/harness.js';
 
-async function withRuntime(opts: Parameters<typeof startRuntime>[0], fn: (rt: RunningRuntime) => Promise<void>): Promise<void> {
-  const rt = await startRuntime(opts);
-  try {
-    await fn(rt);
-  } catch (e) {
-    throw new Error(`${(e as Error).stack}\n--- runtime stderr:\n${rt.stderr()}\n--- stdout:\n${rt.stdout()}`);
-  } finally {
-    await rt.close();
-  }
-}
 
 test('a plain module handler echoes the event', async () => {
   await withRuntime({ handler: 'app.echo' }, async (rt) => {

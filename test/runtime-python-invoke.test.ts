@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, FUNCTION_ARN, LOG_STREAM, startRuntime, until, within, type RunningRuntime } from './fixtures/python/harness.js';
+import { FIXTURES, FUNCTION_ARN, LOG_STREAM, until, within, withRuntime } from './fixtures/python/harness.js';
 
 const ROOT = path.join(FIXTURES, 'app');
 const NBSP = '\u00a0';
 
-async function withRuntime(opts: Parameters<typeof startRuntime>[0], fn: (rt: RunningRuntime) => Promise<void>): Promise<void> {
-  const rt = await startRuntime(opts);
-  try {
-    await fn(rt);
-  } catch (e) {
-    throw new Error(`${(e as Error).stack}\n--- runtime stderr:\n${rt.stderr()}\n--- stdout:\n${rt.stdout()}`);
-  } finally {
-    await rt.close();
-  }
-}
 
 test('a handler exception: errorType = class name, stack trace without bootstrap frames, one ERROR log frame', async () => {
   await withRuntime({ handler: 'app.fail' }, async (rt) => {

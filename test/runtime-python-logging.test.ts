@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, startRuntime, until, within, type Frame, type RunningRuntime } from './fixtures/python/harness.js';
+import { FIXTURES, until, within, type Frame, type RunningRuntime, withRuntime } from './fixtures/python/harness.js';
 
 const ROOT = path.join(FIXTURES, 'app');
 const TS = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
 
-async function withRuntime(opts: Parameters<typeof startRuntime>[0], fn: (rt: RunningRuntime) => Promise<void>): Promise<void> {
-  const rt = await startRuntime(opts);
-  try {
-    await fn(rt);
-  } catch (e) {
-    throw new Error(`${(e as Error).stack}\n--- runtime stderr:\n${rt.stderr()}\n--- stdout:\n${rt.stdout()}`);
-  } finally {
-    await rt.close();
-  }
-}
 
 /** Frames that arrived after the `skip` first ones, once `n` are there. */
 async function framesAfter(rt: RunningRuntime, skip: number, n: number): Promise<Frame[]> {

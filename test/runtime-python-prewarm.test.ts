@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { FIXTURES, PYTHON, PYTHON_FLAGS, RUNTIME_DIR, functionEnv, startRuntime, until, within, type RunningRuntime } from './fixtures/python/harness.js';
+import { FIXTURES, PYTHON, PYTHON_FLAGS, RUNTIME_DIR, functionEnv, until, within, type RunningRuntime, withRuntime } from './fixtures/python/harness.js';
 import { spawn } from 'node:child_process';
 
 const ROOT = path.join(FIXTURES, 'app');
@@ -23,16 +23,6 @@ function assign(rt: RunningRuntime, handler: string, extra: Record<string, strin
   return at;
 }
 
-async function withRuntime(opts: Parameters<typeof startRuntime>[0], fn: (rt: RunningRuntime) => Promise<void>): Promise<void> {
-  const rt = await startRuntime(opts);
-  try {
-    await fn(rt);
-  } catch (e) {
-    throw new Error(`${(e as Error).stack}\n--- runtime stderr:\n${rt.stderr()}\n--- stdout:\n${rt.stdout()}`);
-  } finally {
-    await rt.close();
-  }
-}
 
 test('prewarmed: waits on /next, then takes the assigned env, cwd, TZ and handler', async () => {
   await withRuntime({ prewarm: true, env: { TZ: 'EST5EDT' } }, async (rt) => {
