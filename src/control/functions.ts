@@ -2,7 +2,7 @@
  * Function management: create, read, list, update code and configuration, delete.
  * No HTTP here: inputs are the API's request members, outputs are response objects.
  */
-import { LambdaError, ValidationErrors, conflict, invalidParameter, notFound, preconditionFailed } from '../errors.js';
+import { LambdaError, ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
 import { lambdaTimestamp } from '../util/time.js';
 import { newRevisionId } from '../util/ids.js';
 import type { StoredPackage } from '../code/code-store.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hex32 } from '../util/ids.js';
 import { utcDatePath } from '../util/time.js';
 import type { VersionRecord } from '../control/model.js';
-import type { Sandbox, SandboxProcess } from '../sandbox/sandbox.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import type { RuntimeLaunch } from '../runtimes/catalog.js';
 import { RuntimeApiServer, type NextEvent, type RuntimePost } from '../runtime-api/server.js';
 import { captureFrames, captureLines } from '../logs/capture.js';
@@ -56,7 +56,6 @@ export class Environment {
   lastUsed = Date.now();
   invocations = 0;
   private readonly api: RuntimeApiServer;
-  private proc?: SandboxProcess;
   private deliver?: (e: NextEvent) => void;
   private current?: Inflight;
   private startedAt = 0;
@@ -122,7 +121,6 @@ export class Environment {
   private spawn(argv: string[], env: Record<string, string>): void {
     const { sandbox } = this.spec;
     const proc = sandbox.launch({ argv, env, cwd: sandbox.layout.taskRoot });
-    this.proc = proc;
     const emit = (m: string, ts: number) => this.log(m, ts);
     this.flushLines = [captureLines(proc.stdout, emit).flush, captureLines(proc.stderr, emit).flush];
     captureFrames(proc.telemetry, emit);
