@@ -18,6 +18,7 @@ import { LogSink } from './logs/sink.js';
 import { RUNTIME_DIRS, RuntimeCatalog } from './runtimes/catalog.js';
 import { EnvironmentManager, type ManagerOptions } from './environment/manager.js';
 import { selectSandbox } from './sandbox/select.js';
+import { hostHelper } from './sandbox/host-helper.js';
 import { VersionResolver } from './invoke/resolver.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { InvokeService } from './invoke/invoke-service.js';
@@ -141,6 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         http.closeAllConnections();
         await closed;
         await logMaintenance.stop();
+        hostHelper.close();
         await logs.flush();
         await store.close();
       })();

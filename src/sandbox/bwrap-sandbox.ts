@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { run } from './exec.js';
-import { Mounter } from './mounter.js';
+import { hostHelper } from './host-helper.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvCgroups, removeStaleGroups } from './cgroups.js';
@@ -51,7 +51,6 @@ export class BwrapSandboxProvider implements SandboxProvider {
    * bind-mounted here once, read-only, by us as root.
    */
   readonly stageDir: string;
-  readonly mounter = new Mounter();
 
   constructor(private readonly opts: BwrapProviderOptions) {
     this.uid = opts.uid ?? SANDBOX_UID;
@@ -146,7 +145,6 @@ export class BwrapSandboxProvider implements SandboxProvider {
   }
 
   async shutdown(): Promise<void> {
-    this.mounter.close();
     await this.net?.destroyAll();
     await this.disks.destroyAll();
     await teardownHostNetwork();
@@ -302,7 +300,7 @@ class BwrapSandbox implements Sandbox {
   async assignCode(codeDir: string, memoryMB: number): Promise<void> {
     const target = this.held.mounts.taskMount;
     if (!target) throw new Error('this sandbox was started with its code');
-    await this.provider.mounter.bindReadOnly(this.provider.staged('code', codeDir), target);
+    await hostHelper.bindReadOnly(this.provider.staged('code', codeDir), target);
     this.held.cgroups.setMemory(memoryMB);
     this.opts.memoryMB = memoryMB;
   }

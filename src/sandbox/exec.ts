@@ -1,12 +1,9 @@
-/** Runs a host tool (ip, mount, mkfs…) and resolves with its output; rejects with stderr on failure. */
-import { execFile } from 'node:child_process';
+/** Runs a host tool (ip, mount, mkfs…) off the event loop, via the host helper; rejects with its stderr. */
+import { existsSync } from 'node:fs';
+import { hostHelper, spawnRun } from './host-helper.js';
+
+const helperUsable = existsSync('/usr/bin/python3');
 
 export function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
-      else resolve(String(stdout));
-    });
-    if (input !== undefined) child.stdin!.end(input);
-  });
+  return helperUsable ? hostHelper.run(cmd, args, input) : spawnRun(cmd, args, input);
 }
