@@ -144,16 +144,26 @@ export class BwrapSandboxProvider implements SandboxProvider {
     return `bubblewrap sandboxes as uid ${this.uid}, cgroup v1 limits under ${this.cgroupRoot}, a network namespace and a loop-mounted /tmp each`;
   }
 
+  /** Every step runs even if an earlier one fails: a shutdown must not leave half the host state behind. */
   async shutdown(): Promise<void> {
-    await this.net?.destroyAll();
-    await this.disks.destroyAll();
-    await teardownHostNetwork();
-    removeStaleGroups(this.cgroupRoot);
-    await unmountAllUnder(this.stageDir);
-    await unmountAllUnder(this.opts.runDir);
-    await rm(this.stageDir, { recursive: true, force: true });
-    await rm(this.opts.runDir, { recursive: true, force: true });
-    await rm(path.join(STAGE_ROOT, `${this.opts.serverKey}.owner`), { force: true });
+    const steps: [string, () => unknown][] = [
+      ['network namespaces', () => this.net?.destroyAll()],
+      ['/tmp disks', () => this.disks.destroyAll()],
+      ['host network rules', () => teardownHostNetwork()],
+      ['cgroups', () => removeStaleGroups(this.cgroupRoot)],
+      ['staged mounts', () => unmountAllUnder(this.stageDir)],
+      ['run dir mounts', () => unmountAllUnder(this.opts.runDir)],
+      ['staging dir', () => rm(this.stageDir, { recursive: true, force: true })],
+      ['run dir', () => rm(this.opts.runDir, { recursive: true, force: true })],
+      ['owner file', () => rm(path.join(STAGE_ROOT, `${this.opts.serverKey}.owner`), { force: true })],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.opts.log?.(`shutdown: removing ${what} failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   /**

@@ -102,6 +102,11 @@ export class NetworkPool {
       .filter((n): n is string => !!n && stale(n));
     const cmds = [...links.map((l) => `link del ${l}`), ...names.map((n) => `netns del ${n}`)];
     if (cmds.length) await run('ip', ['-force', '-batch', '-'], cmds.join('\n') + '\n').catch(() => undefined);
+    // Locks of servers that are gone.
+    for (let b = 0; b < BLOCKS; b++) {
+      const file = `${LOCK_DIR}/net-${b}.lock`;
+      if (b !== this.block && existsSync(file) && !isAlive(Number(readFileSync(file, 'utf8')))) rmSync(file, { force: true });
+    }
   }
 
   private slotFor(index: number): NetSlot {
@@ -180,7 +185,7 @@ export class NetworkPool {
     const slots = this.ready.splice(0);
     const cmds = slots.flatMap((s) => [`link del ${s.hostIf}`, `netns del ${s.nsName}`]);
     if (cmds.length) await run('ip', ['-force', '-batch', '-'], cmds.join('\n') + '\n').catch(() => undefined);
-    await this.cleanupStale();
+    await this.cleanupStale().catch(() => undefined);
     try {
       this.releaseBlock();
     } catch {
