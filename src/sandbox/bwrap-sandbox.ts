@@ -15,7 +15,7 @@ import { hostHelper } from './host-helper.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvCgroups, removeStaleGroups } from './cgroups.js';
-import { NetworkPool, RUNTIME_API_PORT, setupHostNetwork, teardownHostNetwork, type NetSlot } from './network.js';
+import { NetworkPool, RUNTIME_API_PORT, isAlive, setupHostNetwork, teardownHostNetwork, type NetSlot } from './network.js';
 import { TmpDiskPool, unmountAllUnder, type TmpDisk } from './tmp-disks.js';
 import type { ExitInfo, LaunchSpec, Sandbox, SandboxLayout, SandboxOptions, SandboxProcess, SandboxProvider } from './sandbox.js';
 
@@ -199,15 +199,6 @@ export class BwrapSandboxProvider implements SandboxProvider {
       cleaned++;
     }
     return cleaned;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -53,7 +53,8 @@ function claimBlock(): { block: number; release(): void } {
   throw new Error('no free sandbox network block (16 Lambkin servers already running?)');
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process (a lock's owner) still runs. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
