@@ -238,15 +238,17 @@ export class Environment {
       // Not frozen: no user code runs here yet, and the runtime may still be warming up its loader.
       return;
     }
-    if (this.state === 'starting') {
+    const initDone = this.state === 'starting';
+    if (initDone) {
       this.initDurationMs = performance.now() - this.startedAt;
       clearTimeout(this.initTimer);
-      this.spec.sandbox.enterInvokePhase();
     }
     if (this.state !== 'dead') this.state = 'idle';
     // A pipelining client can ask for /next before its previous result was read: that one is in flight.
     if (this.current && this.current.deliveredAt === undefined) this.dispatch();
     else if (!this.current) this.scheduleFreeze();
+    // The invoke-phase CPU quota after the event is on its way: a cgroup write is no reason to wait.
+    if (initDone) this.spec.sandbox.enterInvokePhase();
   }
 
   /**
@@ -270,19 +272,21 @@ export class Environment {
     const timeoutMs = this.version.config.Timeout * 1000;
     // A tail covers one invocation (plus the init phase on a cold start).
     if (this.invocations > 1) this.takeTail();
-    this.log(startLine(req.requestId, this.version.version, this.json), Date.now());
-    this.spec.sandbox.resetMemoryPeak();
+    const startedAt = Date.now();
     this.spec.sandbox.thaw();
     inflight.deliveredAt = performance.now();
     inflight.timer = setTimeout(() => this.onTimeout(), timeoutMs);
     deliver({
       requestId: req.requestId,
-      deadlineMs: Date.now() + timeoutMs,
+      deadlineMs: startedAt + timeoutMs,
       invokedFunctionArn: req.invokedArn,
       traceId: req.traceId,
       clientContext: req.clientContext,
       payload: req.payload,
     });
+    // Bookkeeping once the event is on its way (the runtime needs far longer to wake and parse it).
+    this.log(startLine(req.requestId, this.version.version, this.json), startedAt);
+    this.spec.sandbox.resetMemoryPeak();
   }
 
   private onResult(id: string, post: RuntimePost, isError: boolean): boolean {

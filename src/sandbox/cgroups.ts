@@ -22,6 +22,10 @@ export class EnvCgroups {
   private readonly fds = new Map<string, number>();
   private readonly scratch = Buffer.alloc(4096);
 
+  /** What this object last wrote (a new group has no quota: -1). */
+  private memoryMB?: number;
+  private cpuQuota = -1;
+
   constructor(root: string, readonly name: string) {
     this.dirs = Object.fromEntries(CONTROLLERS.map((c) => [c, path.join(BASE, c, root, name)])) as Record<Controller, string>;
   }
@@ -37,11 +41,13 @@ export class EnvCgroups {
     this.write('memory', 'memory.swappiness', '0');
     this.write('pids', 'pids.max', '1024');
     this.write('cpu', 'cpu.cfs_period_us', String(PERIOD_US));
-    this.write('cpu', 'cpu.shares', String(Math.max(2, Math.round((1024 * memoryMB) / MB_PER_VCPU))));
   }
 
-  /** memory and memory+swap limits; the order matters (limit ≤ memsw at every step). */
+  /** memory and memory+swap limits (the order matters: limit ≤ memsw at every step), and the CPU share that goes with them. */
   setMemory(memoryMB: number): void {
+    // Skipped when unchanged: these writes sit on a cold start's path (a pooled sandbox assigned a
+    // function of the pool's own size).
+    if (memoryMB === this.memoryMB) return;
     const bytes = String(memoryMB * 1024 * 1024);
     const current = Number(this.read('memory', 'memory.limit_in_bytes'));
     if (Number(bytes) >= current) {
@@ -51,12 +57,16 @@ export class EnvCgroups {
       this.write('memory', 'memory.limit_in_bytes', bytes);
       this.write('memory', 'memory.memsw.limit_in_bytes', bytes);
     }
+    this.write('cpu', 'cpu.shares', String(Math.max(2, Math.round((1024 * memoryMB) / MB_PER_VCPU))));
+    this.memoryMB = memoryMB;
   }
 
   /** CPU quota proportional to memory; `undefined` lifts it (init runs unthrottled, as on Lambda). */
   setCpu(memoryMB: number | undefined): void {
     const quota = memoryMB === undefined ? -1 : Math.max(1000, Math.round((PERIOD_US * memoryMB) / MB_PER_VCPU));
+    if (quota === this.cpuQuota) return;
     this.write('cpu', 'cpu.cfs_quota_us', String(quota));
+    this.cpuQuota = quota;
   }
 
   freeze(): void {
