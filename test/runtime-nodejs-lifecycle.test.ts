@@ -105,7 +105,17 @@ test('generic (prewarmed) mode: /next before any user code, then assignment repl
   assert.equal(out.json.cwd, fixture('cjs'));
   assert.equal(out.json.telemetryEnv, null);
   assert.equal(out.json.inits, 1);
-  assert.equal(rt.env.nextArrivals.length, 2, 'one /next for the assignment, one after init');
+  assert.equal(rt.env.nextArrivals.length, 3, 'one /next for the assignment, one for the code, one after init');
+});
+
+test('generic mode: the rehearsal while parked leaves nothing a function can see', async (t) => {
+  const rt = await runtime(t, { taskRoot: fixture('cjs'), handler: 'traces.handler', prewarm: true, env: { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: '1' } });
+  await within(rt.env.waitForNext(1), 5_000, 'first /next');
+  await sleep(300); // the rehearsal starts 20 ms after the runtime connects
+  rt.assign();
+  const out = await invoke(rt, {});
+  assert.deepEqual(out.json, { awslambda: 'undefined', rehearsalModules: [] });
+  assert.equal(rt.logs.length, 0, 'no output from the rehearsal');
 });
 
 test('generic mode: the assigned environment is the only one the function sees; logs work after assignment', async (t) => {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 
 const ROOT = path.join(FIXTURES, 'app');
 
-/** Hands the generic runtime its function, as the platform does with `Lambkin-Assign: 1`. */
+/** Hands the generic runtime its function, as the platform does: `Lambkin-Assign: 1`, then `Lambkin-Code: ready`. */
 function assign(rt: RunningRuntime, handler: string, extra: Record<string, string> = {}): number {
   const env = { ...functionEnv(rt.server.address, ROOT, handler), ...extra };
   const at = performance.now();
@@ -20,6 +20,8 @@ function assign(rt: RunningRuntime, handler: string, extra: Record<string, strin
     payload: Buffer.from(JSON.stringify({ env, cwd: ROOT })),
     headers: { 'Lambkin-Assign': '1' },
   });
+  // Then, on its next /next, that /var/task holds the code.
+  void rt.owner.push({ requestId: '', deadlineMs: 0, invokedFunctionArn: '', payload: Buffer.alloc(0), headers: { 'Lambkin-Code': 'ready' } });
   return at;
 }
 

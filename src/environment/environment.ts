@@ -69,6 +69,8 @@ export class Environment {
   private json = false;
   private killed = false;
   private pooledReady?: { resolve: () => void; reject: (e: Error) => void };
+  /** A prewarmed runtime's code during assignment: being mounted, or mounted and not yet announced. */
+  private code?: 'mounting' | 'mounted';
   private freezeTimer?: NodeJS.Timeout;
 
   constructor(private readonly spec: EnvironmentSpec) {
@@ -155,7 +157,12 @@ export class Environment {
     await ready;
   }
 
-  /** Gives a prewarmed environment its function: code at /var/task, limits, environment, then init. */
+  /**
+   * Gives a prewarmed environment its function: environment, code at /var/task, limits, then init.
+   * The runtime gets its environment first and prepares while the code is mounted; its next
+   * `GET /next` is answered once /var/task holds the code (see onNext). Rejects if the code can't
+   * be mounted or the runtime died meanwhile (the caller then destroys it).
+   */
   async assign(version: VersionRecord, codeDir: string): Promise<void> {
     if (this.state !== 'pooled' || !this.deliver) throw new Error(`environment ${this.id} is not waiting for a function (${this.state})`);
     const deliver = this.deliver;
@@ -163,22 +170,25 @@ export class Environment {
     clearTimeout(this.freezeTimer);
     this.bindVersion(version);
     this.state = 'starting';
+    this.code = 'mounting';
     const { sandbox } = this.spec;
     sandbox.thaw();
-    await sandbox.assignCode(codeDir, version.config.MemorySize);
-    sandbox.enterInitPhase();
     const c = version.config;
     this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
     this.startedAt = performance.now();
     this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
-    const env = this.functionEnv(this.api.address);
-    deliver({
-      requestId: 'lambkin-assign',
-      deadlineMs: Date.now() + this.spec.initTimeoutMs,
-      invokedFunctionArn: '',
-      payload: Buffer.from(JSON.stringify({ env, cwd: sandbox.layout.taskRoot })),
-      headers: { 'Lambkin-Assign': '1' },
-    });
+    deliver(platformMessage(this.spec.initTimeoutMs, { 'Lambkin-Assign': '1' }, JSON.stringify({ env: this.functionEnv(this.api.address), cwd: sandbox.layout.taskRoot })));
+    await sandbox.assignCode(codeDir, c.MemorySize);
+    if (!this.usable) throw new Error(`environment ${this.id} ended while its code was mounted`);
+    this.code = 'mounted';
+    if (this.deliver) this.sendCodeReady();
+  }
+
+  private sendCodeReady(): void {
+    const deliver = this.deliver!;
+    this.deliver = undefined;
+    this.code = undefined;
+    deliver(platformMessage(this.spec.initTimeoutMs, { 'Lambkin-Code': 'ready' }, ''));
   }
 
   get busy(): boolean {
@@ -236,6 +246,11 @@ export class Environment {
       clearTimeout(this.initTimer);
       this.pooledReady?.resolve();
       // Not frozen: no user code runs here yet, and the runtime may still be warming up its loader.
+      return;
+    }
+    if (this.code !== undefined) {
+      // An assigned runtime, prepared, asks for its code.
+      if (this.code === 'mounted') this.sendCodeReady();
       return;
     }
     const initDone = this.state === 'starting';
@@ -437,6 +452,11 @@ export class Environment {
     for (const l of this.onDeadListeners) l();
     await this.spec.sandbox.destroy();
   }
+}
+
+/** A message to our own bootstraps in generic mode (never seen by a function's code). */
+function platformMessage(deadlineInMs: number, headers: Record<string, string>, body: string): NextEvent {
+  return { requestId: 'lambkin-platform', deadlineMs: Date.now() + deadlineInMs, invokedFunctionArn: '', payload: Buffer.from(body), headers };
 }
 
 const KNOWN_ERROR_TYPE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;

@@ -707,8 +707,12 @@ function serialize(result: unknown): string | Error {
  * platform must see the outcome before the runtime declares itself ready again.)
  */
 function postThenNext(data: Wire): void {
+  if (rehearsalSink) return rehearsalSink(data);
   conn.request(data).then(requestNext, fatal);
 }
+
+/** During a rehearsal (generic mode, see rehearse), where its outcome goes instead of the platform. */
+let rehearsalSink: ((data: Wire) => void) | undefined;
 
 function requestNext(): void {
   conn.request(NEXT_REQUEST).then(onNext, fatal);
@@ -900,7 +904,8 @@ let runtime: Runtime | undefined;
 function onNext(res: Res): void {
   if (res.status !== 200) return fatal(new Error(`GET /next answered ${res.status}: ${res.body.toString()}`));
   const h = res.headers;
-  if (h['lambkin-assign'] !== undefined) return void assign(res.body);
+  if (h['lambkin-assign'] !== undefined) return assign(res.body);
+  if (h['lambkin-code'] !== undefined) return void codeMounted();
   const id = h['lambda-runtime-aws-request-id'];
   if (!id) return fatal(new Error('invocation id is missing or invalid'));
   currentInvokeId = id;
@@ -928,9 +933,14 @@ function noop(): void {}
 
 let warmupTimer: NodeJS.Timeout | undefined;
 
-/** Generic (prewarmed) mode: the first /next answer carries the function's environment. */
-function assign(body: Buffer): Promise<void> {
+/**
+ * Generic (prewarmed) mode, in two messages so that our preparation overlaps the platform mounting
+ * the code: the first /next answer carries the function's environment, the next one says that
+ * /var/task holds the code.
+ */
+function assign(body: Buffer): void {
   clearTimeout(warmupTimer);
+  assigned = true;
   const { env: next, cwd } = JSON.parse(body.toString('utf8')) as { env: Dict; cwd?: string };
   // Only what differs: deleting or writing TZ makes Node re-detect the time zone (3–10 ms measured
   // in the sandbox), and the generic environment already has the function's TZ.
@@ -938,17 +948,51 @@ function assign(body: Buffer): Promise<void> {
   for (const key of Object.keys(next)) if (env[key] !== next[key]) env[key] = next[key];
   const fd = consumeTelemetryFd();
   if (fd !== undefined) telemetryFd = fd;
-  if (cwd) process.chdir(cwd);
-  // NODE_PATH is read once at start-up; read it again for the function's value.
-  (module.constructor as unknown as { _initPaths(): void })._initPaths();
-  return init();
+  assignedCwd = cwd;
+  prepare();
+  requestNext();
+}
+let assignedCwd: string | undefined;
+let assigned = false;
+
+/**
+ * Generic mode, while parked: loads a built-in handler and invokes it once, outcome discarded, so
+ * that V8 has compiled the runtime's loading and invoke code before a cold start needs it (lazy
+ * compilation of that code costs ~1 ms of the first invocation otherwise). It runs to completion in
+ * microtasks, so no assignment can interleave; what it changed is put back.
+ */
+async function rehearse(): Promise<void> {
+  if (assigned) return;
+  const file = path.join(__dirname, 'rehearsal.cjs');
+  const hadGlobal = 'awslambda' in globalThis;
+  prepare();
+  const loaded = await loadHandler(__dirname, 'rehearsal.handler');
+  await new Promise<void>((resolve) => {
+    rehearsalSink = () => resolve();
+    new Runtime(loaded.fn, false, loaded.isAsync).invoke('rehearsal', { 'lambda-runtime-deadline-ms': String(Date.now() + 1000) }, Buffer.from('{}'));
+  });
+  rehearsalSink = undefined;
+  beforeExitListener = noop;
+  delete require.cache[file];
+  if (!hadGlobal) delete (globalThis as { awslambda?: unknown }).awslambda;
 }
 
-async function init(): Promise<void> {
+function codeMounted(): Promise<void> {
+  if (assignedCwd) process.chdir(assignedCwd);
+  // NODE_PATH is read once at start-up; read it again for the function's value.
+  (module.constructor as unknown as { _initPaths(): void })._initPaths();
+  return load();
+}
+
+/** Handler-independent set-up, once the environment is final. */
+function prepare(): void {
   modern = runtimeMajor() >= 24;
   patchConsole();
   // AWS's entry point is an ES module, so user code sees no `require.main`.
   (process as { mainModule?: unknown }).mainModule = undefined;
+}
+
+async function load(): Promise<void> {
   const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
   let loaded: LoadedHandler;
   try {
@@ -969,8 +1013,14 @@ if (prewarm) {
   // import() blocks for ~4 ms, so not before the GET is on the wire, and not if the function is
   // assigned within the first moments (an assignment cancels it; its own import pays if needed).
   conn.onceConnected(() => {
-    warmupTimer = setTimeout(() => void import(url.pathToFileURL(path.join(__dirname, 'warmup.mjs')).href).catch(noop), 20);
+    warmupTimer = setTimeout(() => {
+      void import(url.pathToFileURL(path.join(__dirname, 'warmup.mjs')).href)
+        .catch(noop)
+        .then(rehearse)
+        .catch((err) => process.stderr.write(`Lambkin bootstrap: rehearsal failed: ${String(err)}\n`));
+    }, 20);
   });
 } else {
-  void init();
+  prepare();
+  void load();
 }

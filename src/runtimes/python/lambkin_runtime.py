@@ -970,13 +970,16 @@ def _install_site_builtins():
         pass
 
 
-def _assign(client, runtime):
-    """Generic (prewarmed) mode: wait for the platform to assign a function (bootstrap contract)."""
+def _assign(client):
+    """Generic (prewarmed) mode: wait for the platform to assign a function (bootstrap contract).
+    The first message carries the function's environment; /var/task holds the code only once a
+    second one says so, so that configure() overlaps the platform mounting it."""
     # Handler-independent work a normal start would do later: done now, off the critical path.
     import logging  # noqa: F401
     import json  # noqa: F401
     import traceback  # noqa: F401
     import importlib  # noqa: F401
+    import datetime  # noqa: F401  (our logging classes use it)
 
     headers, body = client.next()
     if headers.get('lambkin-assign') != '1':
@@ -987,9 +990,19 @@ def _assign(client, runtime):
     for k, v in env.items():
         _environ[k] = v
     time.tzset()
-    cwd = assignment.get('cwd') or env.get('LAMBDA_TASK_ROOT')
+    return assignment.get('cwd') or env.get('LAMBDA_TASK_ROOT')
+
+
+def _await_code(client, cwd):
+    headers, _body = client.next()
+    if headers.get('lambkin-code') != 'ready':
+        raise RuntimeApiError('expected a Lambkin-Code message in generic mode')
     if cwd:
         os.chdir(cwd)
+    import importlib
+
+    # /var/task changed under any finder that looked at it before the mount.
+    importlib.invalidate_caches()
 
 
 def main():
@@ -1002,9 +1015,11 @@ def main():
     runtime = Runtime(client)
     _RUNTIME = runtime
     try:
-        if _environ.get('LAMBKIN_PREWARM') == '1':
-            _assign(client, runtime)
+        generic = _environ.get('LAMBKIN_PREWARM') == '1'
+        cwd = _assign(client) if generic else None
         runtime.configure()
+        if generic:
+            _await_code(client, cwd)
         runtime.init()
         runtime.loop()
     except RuntimeApiError as e:
