@@ -61,6 +61,16 @@ export class HostHelper {
     return this.call('bind-ro', source, target).then(() => undefined);
   }
 
+  /** Copies a sparse file's data extents only. */
+  copySparse(source: string, target: string): Promise<void> {
+    return this.call('copy-sparse', source, target).then(() => undefined);
+  }
+
+  /** Mounts a filesystem image on a loop device of its own (released on unmount); resolves with the device. */
+  loopMount(image: string, target: string, fstype: string, options = ''): Promise<string> {
+    return this.call('loop-mount', image, target, fstype, options);
+  }
+
   unmount(target: string): Promise<void> {
     return this.call('umount', target).then(() => undefined);
   }
