@@ -21,7 +21,11 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
 `;
 
-export async function measureFloor(samples: number): Promise<Stats> {
+/**
+ * The floor, sampled after `idleMs` of idleness each (the machine's wake-up cost). The default is
+ * back-to-back, after 200 unmeasured round trips.
+ */
+export async function measureFloor(samples: number, idleMs = 0): Promise<Stats> {
   const payload = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}');
   const child = spawn(process.execPath, ['-e', ECHO_SERVER], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
@@ -30,11 +34,13 @@ export async function measureFloor(samples: number): Promise<Stats> {
   const b = new Client(base);
   const times: number[] = [];
   try {
-    for (let i = 0; i < samples + 200; i++) {
+    const warmup = idleMs ? 5 : 200;
+    for (let i = 0; i < samples + warmup; i++) {
+      if (idleMs && i >= warmup) await new Promise((r) => setTimeout(r, idleMs));
       const t = now();
       await a.request('POST', '/a', payload);
       await b.request('POST', '/b', payload);
-      if (i >= 200) times.push(now() - t);
+      if (i >= warmup) times.push(now() - t);
     }
   } finally {
     a.close();

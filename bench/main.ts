@@ -12,7 +12,8 @@ import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { measureFloor } from './floor.js';
 import { stats, now, type Stats } from './http-client.js';
 import { echoFunctions, slowNodeFunction, type BenchFunction } from './functions.js';
-import { apiClient, deploy, forceCold, invokeOnce, startTarget, stopTarget, type Target } from './lambkin.js';
+import { apiClient, deploy, invokeOnce, startTarget, stopTarget, type Target } from './lambkin.js';
+import { coldStats } from './cold.js';
 import { makeZip } from '../test/helpers/zip.js';
 import { measurePeer, type PeerResult } from './peer.js';
 import { renderReport } from './report.js';
@@ -21,6 +22,8 @@ import { measureFreezeThaw } from './freezer.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.argv.includes('--quick');
 const N = quick ? { floor: 2000, warm: 2000, cold: 4, tputMs: 1000, density: 10 } : { floor: 10000, warm: 10000, cold: 12, tputMs: 3000, density: 30 };
+/** The idle before the "after idle" cold starts and the idle floor. */
+const IDLE_MS = 500;
 /** Runtime kinds the prewarmed pool serves (the others always start from scratch). */
 const POOLED = new Set(['nodejs', 'python']);
 const PAYLOAD = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}');
@@ -28,9 +31,10 @@ const PAYLOAD = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxx
 export interface Results {
   machine: Record<string, string | number>;
   quick: boolean;
-  floor: { start: Stats; end: Stats };
+  floor: { start: Stats; end: Stats; idle?: Stats; idleMs?: number };
   warm: { mode: string; kind: string; stats?: Stats; error?: string }[];
-  cold: { mode: string; kind: string; pool: boolean; stats?: Stats; init?: Stats; error?: string }[];
+  /** `idleMs`: sampled after the machine idled that long (else right after the configuration change). */
+  cold: { mode: string; kind: string; pool: boolean; idleMs?: number; stats?: Stats; init?: Stats; error?: string }[];
   throughput: { mode: string; kind: string; clients: number; perSecond: number; p50: number; p99: number }[];
   scaleOut?: { n: number; ms: number; environments: number };
   density?: { environments: number; perEnvMB: number; fitIn8GiB: number };
@@ -56,25 +60,6 @@ async function warmStats(t: Target, name: string, samples: number): Promise<Stat
   } finally {
     client.close();
   }
-}
-
-async function coldStats(t: Target, name: string, samples: number, pauseMs = 50): Promise<{ stats: Stats; init: Stats }> {
-  const client = apiClient(t);
-  const times: number[] = [];
-  const inits: number[] = [];
-  try {
-    for (let i = 0; i < samples; i++) {
-      await forceCold(t, name, i);
-      await new Promise((r) => setTimeout(r, pauseMs));
-      const r = await invokeOnce(client, name, PAYLOAD, true);
-      if (r.status !== 200 || r.functionError) throw new Error(`${r.status} ${r.body.toString().slice(0, 300)}`);
-      times.push(r.ms);
-      if (r.initMs !== undefined) inits.push(r.initMs);
-    }
-  } finally {
-    client.close();
-  }
-  return { stats: stats(times), init: stats(inits.length ? inits : [NaN]) };
 }
 
 async function throughput(t: Target, name: string, clients: number, ms: number) {
@@ -171,6 +156,8 @@ async function main(): Promise<void> {
   const results: Results = { machine: machine(), quick, floor: {} as Results['floor'], warm: [], cold: [], throughput: [], deploy: [], notes: [] };
   log('floor…');
   results.floor.start = await measureFloor(N.floor);
+  results.floor.idle = await measureFloor(N.cold, IDLE_MS);
+  results.floor.idleMs = IDLE_MS;
   const fns = await echoFunctions();
   for (const mode of ['auto', 'process'] as const) {
     const t = await startTarget(mode);
@@ -181,9 +168,11 @@ async function main(): Promise<void> {
         await deploy(t, name, fn);
         try {
           results.warm.push({ mode: t.mode, kind: fn.kind, stats: await warmStats(t, name, N.warm) });
-          // With the pool, leave it the moment it needs to refill (a cold start every 0.5 s, not a burst).
-          const cold = await coldStats(t, name, N.cold, POOLED.has(fn.kind) ? 500 : 50);
-          results.cold.push({ mode: t.mode, kind: fn.kind, pool: POOLED.has(fn.kind), stats: cold.stats, init: cold.init });
+          const pooled = POOLED.has(fn.kind);
+          results.cold.push({ mode: t.mode, kind: fn.kind, pool: pooled, ...(await coldStats(t, name, N.cold, PAYLOAD, { pooled })) });
+          if (pooled && t.mode === 'sandboxed') {
+            results.cold.push({ mode: t.mode, kind: fn.kind, pool: true, idleMs: IDLE_MS, ...(await coldStats(t, name, N.cold, PAYLOAD, { pooled, idleMs: IDLE_MS })) });
+          }
         } catch (err) {
           results.warm.push({ mode: t.mode, kind: fn.kind, error: (err as Error).message });
         }
@@ -225,8 +214,7 @@ async function main(): Promise<void> {
       for (const [i, fn] of fns.entries()) {
         if (!POOLED.has(fn.kind)) continue;
         await deploy(t, `cold${i}`, fn);
-        const cold = await coldStats(t, `cold${i}`, N.cold);
-        results.cold.push({ mode: t.mode, kind: fn.kind, pool: false, stats: cold.stats, init: cold.init });
+        results.cold.push({ mode: t.mode, kind: fn.kind, pool: false, ...(await coldStats(t, `cold${i}`, N.cold, PAYLOAD, { pooled: false })) });
       }
     } catch (err) {
       results.notes.push(`cold without pool: ${(err as Error).message}`);

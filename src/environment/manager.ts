@@ -186,8 +186,11 @@ export class EnvironmentManager {
     for (const pool of this.draining) if (pool.size === 0) this.draining.delete(pool);
   }
 
-  /** Live environments: busy (running an invocation), starting (init, none waiting), idle; memoryMB = Σ MemorySize. */
-  stats(): { environments: number; busy: number; idle: number; starting: number; memoryMB: number } {
+  /**
+   * Live environments: busy (running an invocation), starting (init, none waiting), idle; memoryMB =
+   * Σ MemorySize. Prewarmed (generic, no function yet) ones are counted apart, not in `environments`.
+   */
+  stats(): { environments: number; busy: number; idle: number; starting: number; prewarmed: number; memoryMB: number } {
     let environments = 0;
     let busy = 0;
     let starting = 0;
@@ -200,7 +203,7 @@ export class EnvironmentManager {
         else if (env.state === 'starting') starting++;
       }
     }
-    return { environments, busy, idle: environments - busy - starting, starting, memoryMB };
+    return { environments, busy, idle: environments - busy - starting, starting, prewarmed: this.prewarm.size(), memoryMB };
   }
 
   async shutdown(): Promise<void> {

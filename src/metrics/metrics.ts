@@ -15,6 +15,8 @@ export interface EnvironmentCounts {
   busy: number;
   idle: number;
   starting: number;
+  /** Generic environments started ahead, waiting for a function (the prewarmed pool). */
+  prewarmed: number;
   /** Σ MemorySize of live environments. */
   memoryMB: number;
 }
@@ -73,6 +75,7 @@ export class Metrics {
           this.set({ state: 'busy' }, c.busy);
           this.set({ state: 'idle' }, c.idle);
           this.set({ state: 'starting' }, c.starting);
+          this.set({ state: 'prewarmed' }, c.prewarmed);
         },
       });
       new Gauge({
