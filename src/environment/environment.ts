@@ -1,7 +1,9 @@
 /**
  * One execution environment: a sandboxed runtime process, its own Runtime API endpoint, its log
  * stream, and the lifecycle  starting → (init) → idle ⇄ busy → dead.  One invocation at a time.
- * Idle means the runtime is parked in `GET /next`; only then is it frozen.
+ * Idle means the runtime is parked in `GET /next`; only then is it frozen. A prewarmed environment
+ * starts generic (`pooling` → `pooled`) and is assigned a function later (generic-mode.ts).
+ * One state machine, so one file: its transitions are easier to check side by side.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hex32 } from '../util/ids.js';
@@ -15,6 +17,9 @@ import type { LogSink } from '../logs/sink.js';
 import { endLine, initReportLine, initStartLine, reportLine, startLine, timeoutLine } from '../logs/platform.js';
 import { functionEnvironment, nodeBinDir } from './env-vars.js';
 import { errorPayload, type InvocationOutcome, type InvocationRequest } from './outcome.js';
+import { assignMessage, codeReadyMessage, genericEnvironment } from './generic-mode.js';
+import { errorTypeOf, normaliseErrorType, signalName } from './runtime-errors.js';
+import { LogTail } from './log-tail.js';
 
 /**
  * `pooling` → `pooled`: a prewarmed, generic environment (no function yet) starting, then waiting.
@@ -46,8 +51,6 @@ interface Inflight {
 /** How long an environment stays thawed after going idle (see scheduleFreeze). */
 const FREEZE_AFTER_MS = 2;
 
-/** Bound on the per-invocation log buffer (the tail only needs 4 KB). */
-const TAIL_KEEP_BYTES = 64 * 1024;
 
 export class Environment {
   readonly id: string;
@@ -62,8 +65,7 @@ export class Environment {
   private initDurationMs?: number;
   private initError?: RuntimePost;
   private initTimer?: NodeJS.Timeout;
-  private tail: string[] = [];
-  private tailBytes = 0;
+  private readonly tail = new LogTail();
   private flushLines: (() => void)[] = [];
   private readonly onDeadListeners: (() => void)[] = [];
   private json = false;
@@ -138,18 +140,7 @@ export class Environment {
     this.state = 'pooling';
     const runtimeApi = await this.api.listen();
     const l = sandbox.layout;
-    const env: Record<string, string> = {
-      PATH: `${this.spec.plainProcess ? `${nodeBinDir()}:` : ''}/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
-      LANG: 'C.UTF-8',
-      TZ: ':UTC',
-      HOME: l.tmpDir,
-      AWS_LAMBDA_RUNTIME_API: runtimeApi,
-      LAMBDA_RUNTIME_DIR: l.runtimeDir,
-      LAMBDA_TASK_ROOT: l.taskRoot,
-      PYTHONPATH: l.runtimeDir,
-      _LAMBDA_TELEMETRY_LOG_FD: '3',
-      LAMBKIN_PREWARM: '1',
-    };
+    const env = genericEnvironment(l, runtimeApi, this.spec.plainProcess);
     const ready = new Promise<void>((resolve, reject) => (this.pooledReady = { resolve, reject }));
     sandbox.enterInitPhase();
     this.spawn(launch.argv(l, ''), env);
@@ -177,7 +168,7 @@ export class Environment {
     this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
     this.startedAt = performance.now();
     this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
-    deliver(platformMessage(this.spec.initTimeoutMs, { 'Lambkin-Assign': '1' }, JSON.stringify({ env: this.functionEnv(this.api.address), cwd: sandbox.layout.taskRoot })));
+    deliver(assignMessage(this.spec.initTimeoutMs, this.functionEnv(this.api.address), sandbox.layout.taskRoot));
     await sandbox.assignCode(codeDir, c.MemorySize);
     if (!this.usable) throw new Error(`environment ${this.id} ended while its code was mounted`);
     this.code = 'mounted';
@@ -188,7 +179,7 @@ export class Environment {
     const deliver = this.deliver!;
     this.deliver = undefined;
     this.code = undefined;
-    deliver(platformMessage(this.spec.initTimeoutMs, { 'Lambkin-Code': 'ready' }, ''));
+    deliver(codeReadyMessage(this.spec.initTimeoutMs));
   }
 
   get busy(): boolean {
@@ -228,15 +219,6 @@ export class Environment {
     if (!v) return; // a prewarmed runtime's own start-up output belongs to no function
     this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp);
     this.tail.push(message);
-    this.tailBytes += message.length + 1;
-    while (this.tailBytes > TAIL_KEEP_BYTES && this.tail.length > 1) this.tailBytes -= this.tail.shift()!.length + 1;
-  }
-
-  private takeTail(): string {
-    const text = this.tail.join('\n') + '\n';
-    this.tail = [];
-    this.tailBytes = 0;
-    return text;
   }
 
   private onNext(deliver: (e: NextEvent) => void): void {
@@ -286,7 +268,7 @@ export class Environment {
     const { req } = inflight;
     const timeoutMs = this.version.config.Timeout * 1000;
     // A tail covers one invocation (plus the init phase on a cold start).
-    if (this.invocations > 1) this.takeTail();
+    if (this.invocations > 1) this.tail.take();
     const startedAt = Date.now();
     this.spec.sandbox.thaw();
     inflight.deliveredAt = performance.now();
@@ -419,7 +401,7 @@ export class Environment {
     if (inflight.req.wantTail) {
       setImmediate(() => {
         complete();
-        inflight.resolve(outcome(this.takeTail()));
+        inflight.resolve(outcome(this.tail.take()));
       });
     } else {
       // Nobody waits for the log lines: answer now, write them right after.
@@ -452,29 +434,4 @@ export class Environment {
     for (const l of this.onDeadListeners) l();
     await this.spec.sandbox.destroy();
   }
-}
-
-/** A message to our own bootstraps in generic mode (never seen by a function's code). */
-function platformMessage(deadlineInMs: number, headers: Record<string, string>, body: string): NextEvent {
-  return { requestId: 'lambkin-platform', deadlineMs: Date.now() + deadlineInMs, invokedFunctionArn: '', payload: Buffer.from(body), headers };
-}
-
-const KNOWN_ERROR_TYPE = /^(Runtime|Function)\.[A-Z][a-zA-Z]+$/;
-
-function normaliseErrorType(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  return KNOWN_ERROR_TYPE.test(header) ? header : 'Runtime.Unknown';
-}
-
-function errorTypeOf(body: Buffer): string | undefined {
-  try {
-    const v = JSON.parse(body.toString('utf8')) as { errorType?: unknown };
-    return typeof v.errorType === 'string' ? v.errorType : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function signalName(signal: NodeJS.Signals): string {
-  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
 }
