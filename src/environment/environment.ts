@@ -168,8 +168,10 @@ export class Environment {
     this.log(initStartLine(c.Runtime ?? 'provided', c.RuntimeVersionConfig?.RuntimeVersionArn ?? '', this.json), Date.now());
     this.startedAt = performance.now();
     this.initTimer = setTimeout(() => this.onInitTimeout(), this.spec.initTimeoutMs);
+    // Started first: the sandbox's layout (where the code will be) is final once this call returns.
+    const mounted = sandbox.assignCode(codeDir, c.MemorySize);
     deliver(assignMessage(this.spec.initTimeoutMs, this.functionEnv(this.api.address), sandbox.layout.taskRoot));
-    await sandbox.assignCode(codeDir, c.MemorySize);
+    await mounted;
     if (!this.usable) throw new Error(`environment ${this.id} ended while its code was mounted`);
     this.code = 'mounted';
     if (this.deliver) this.sendCodeReady();

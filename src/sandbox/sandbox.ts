@@ -55,7 +55,10 @@ export interface Sandbox {
   /** How a function inside reaches the Lambkin API (AWS_ENDPOINT_URL), given our API's port. */
   endpointHost(apiHost: string): string;
   launch(spec: LaunchSpec): SandboxProcess;
-  /** Makes a prewarmed sandbox's /var/task show `codeDir` and applies the function's memory size. */
+  /**
+   * Makes a prewarmed sandbox's /var/task show `codeDir` and applies the function's memory size. `layout`
+   * is final when this returns (before the promise settles): the runtime may be told its paths meanwhile.
+   */
   assignCode(codeDir: string, memoryMB: number): Promise<void>;
   /** Limits for the init phase (generous CPU) and for invocations (proportional to memory). */
   enterInitPhase(): void;
