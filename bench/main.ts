@@ -24,8 +24,8 @@ const quick = process.argv.includes('--quick');
 const N = quick ? { floor: 2000, warm: 2000, cold: 4, tputMs: 1000, density: 10 } : { floor: 10000, warm: 10000, cold: 12, tputMs: 3000, density: 30 };
 /** The idle before the "after idle" cold starts and the idle floor. */
 const IDLE_MS = 500;
-/** Runtime kinds the prewarmed pool serves (the others always start from scratch). */
-const POOLED = new Set(['nodejs', 'python']);
+/** Runtime kinds the prewarmed pool serves: all of the bench's (custom runtimes through a stem that becomes their bootstrap). */
+const POOLED = new Set(['nodejs', 'python', 'provided (bash+curl)', 'provided (static C binary)']);
 const PAYLOAD = Buffer.from('{"hello":"world","n":1234567890,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}');
 
 export interface Results {

@@ -79,11 +79,12 @@ export class EnvironmentManager {
   /** Runs one invocation of `version` in an idle environment, or a new one. */
   async run(version: VersionRecord, req: InvocationRequest): Promise<InvocationOutcome> {
     const pool = this.poolFor(version);
-    let env = pool.take() ?? (await this.fromPrewarm(version, pool));
+    let env = pool.take();
     if (!env) {
+      // Checked before a prewarmed environment is taken: a custom runtime's stem needs a bootstrap to become.
       const launch = this.launchFor(version, req);
       if ('outcome' in launch) return launch.outcome;
-      env = await this.create(version, launch.launch, pool);
+      env = (await this.fromPrewarm(version, pool)) ?? (await this.create(version, launch.launch, pool));
     }
     try {
       return await env.invoke(req);

@@ -1,6 +1,6 @@
 /**
  * Prewarmed generic environments (OpenWhisk's "stem cells"): sandboxes whose runtime has started and
- * connected but has no function yet. A cold start takes one, mounts the function's code into it and
+ * connected but has no function yet (for custom runtimes: a stem that becomes the bootstrap). A cold start takes one, mounts the function's code into it and
  * hands it its environment, skipping sandbox creation and interpreter start-up. Refilled in the
  * background after every take.
  */
@@ -38,6 +38,8 @@ export class PrewarmPool {
       const launch = catalog.resolve(runtime);
       if (!('reason' in launch)) this.launches.set(family, launch);
     }
+    const stem = catalog.stemLaunch();
+    if (stem) this.launches.set('provided', stem);
   }
 
   start(): void {
@@ -51,8 +53,10 @@ export class PrewarmPool {
     const family = runtimeFamily(runtime);
     const launch = this.launches.get(family);
     const own = this.catalog.resolve(runtime);
-    // Only where the function would get exactly this interpreter, bootstrap and /tmp.
-    if (!launch || 'reason' in own || own.interpreter !== launch.interpreter || own.runtimeDir !== launch.runtimeDir) return undefined;
+    if (!launch || 'reason' in own) return undefined;
+    // Only where the function would get exactly this interpreter and bootstrap (a custom runtime's
+    // stem becomes the package's bootstrap), and this /tmp.
+    if (family !== 'provided' && (own.interpreter !== launch.interpreter || own.runtimeDir !== launch.runtimeDir)) return undefined;
     if (version.config.EphemeralStorage.Size !== POOL_EPHEMERAL_MB) return undefined;
     const list = this.ready.get(family) ?? [];
     let env: Environment | undefined;

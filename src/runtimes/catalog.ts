@@ -16,6 +16,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const RUNTIME_DIRS: Partial<Record<RuntimeFamily, string>> = {
   nodejs: path.join(REPO_ROOT, 'dist/src/runtimes/nodejs'),
   python: path.join(REPO_ROOT, 'src/runtimes/python'),
+  // Not a bootstrap: the prewarmed pool's stem for custom runtimes (see stemLaunch).
+  provided: path.join(REPO_ROOT, 'src/runtimes/provided'),
 };
 
 export interface RuntimeLaunch {
@@ -80,6 +82,16 @@ export class RuntimeCatalog {
         if (interpreter) return { runtime, reason: `Lambkin has no bootstrap for ${runtime} yet` };
         return { runtime, reason: `${runtime} is not available on this Lambkin server (no interpreter configured; see runtimeOverrides)` };
     }
+  }
+
+  /**
+   * The prewarmed pool's launch for custom runtimes: a stem (Debian's python3 running stem.py) that
+   * becomes the function's `bootstrap` once assigned. Undefined where python3 is missing.
+   */
+  stemLaunch(): RuntimeLaunch | undefined {
+    const interpreter = defaultInterpreter('python')!;
+    if (!isExecutable(interpreter) || !existsSync(path.join(RUNTIME_DIRS.provided!, 'stem.py'))) return undefined;
+    return { family: 'provided', runtimeDir: RUNTIME_DIRS.provided, interpreter, argv: (layout) => [interpreter, ...PYTHON_FLAGS, path.posix.join(layout.runtimeDir, 'stem.py')] };
   }
 
   /** One line per runtime family for `lambkin doctor`. */
