@@ -143,7 +143,7 @@ function machine(): Record<string, string | number> {
   };
   return {
     date: new Date().toISOString(),
-    commit: git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain']) ? ' (with uncommitted changes)' : ''),
+    commit: git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain', '--', '.', ':!bench/RESULTS.md', ':!bench/results.json']) ? ' (with uncommitted changes)' : ''),
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
