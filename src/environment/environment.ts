@@ -51,7 +51,6 @@ interface Inflight {
 /** How long an environment stays thawed after going idle (see scheduleFreeze). */
 const FREEZE_AFTER_MS = 2;
 
-
 export class Environment {
   readonly id: string;
   logStream = '';
