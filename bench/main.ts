@@ -51,10 +51,11 @@ async function warmStats(t: Target, name: string, samples: number): Promise<Stat
   try {
     const first = await invokeOnce(client, name, PAYLOAD);
     if (first.status !== 200 || first.functionError) throw new Error(`${first.status} ${first.body.toString().slice(0, 300)}`);
-    for (let i = 0; i < 200 && i < samples / 10; i++) await invokeOnce(client, name, PAYLOAD);
-    // At most `samples`, and at most ~8 s for runtimes that are slow per invoke (bash + curl).
+    const warmUntil = now() + (quick ? 500 : 8000);
+    for (let i = 0; i < 200 && i < samples / 10 && now() < warmUntil; i++) await invokeOnce(client, name, PAYLOAD);
+    // At most `samples`, and at most ~8 s (--quick: 2 s) for runtimes that are slow per invoke (bash + curl).
     const times: number[] = [];
-    const until = now() + 8000;
+    const until = now() + (quick ? 2000 : 8000);
     for (let i = 0; i < samples && (i < 200 || now() < until); i++) times.push((await invokeOnce(client, name, PAYLOAD)).ms);
     return stats(times);
   } finally {
@@ -156,8 +157,10 @@ async function main(): Promise<void> {
   const results: Results = { machine: machine(), quick, floor: {} as Results['floor'], warm: [], cold: [], throughput: [], deploy: [], notes: [] };
   log('floor…');
   results.floor.start = await measureFloor(N.floor);
-  results.floor.idle = await measureFloor(N.cold, IDLE_MS);
-  results.floor.idleMs = IDLE_MS;
+  if (!quick) {
+    results.floor.idle = await measureFloor(N.cold, IDLE_MS);
+    results.floor.idleMs = IDLE_MS;
+  } else results.notes.push('--quick: cold starts after idle are skipped.');
   const fns = await echoFunctions();
   for (const mode of ['auto', 'process'] as const) {
     const t = await startTarget(mode);
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
           results.warm.push({ mode: t.mode, kind: fn.kind, stats: await warmStats(t, name, N.warm) });
           const pooled = POOLED.has(fn.kind);
           results.cold.push({ mode: t.mode, kind: fn.kind, pool: pooled, ...(await coldStats(t, name, N.cold, PAYLOAD, { pooled })) });
-          if (pooled && t.mode === 'sandboxed') {
+          if (pooled && t.mode === 'sandboxed' && !quick) {
             results.cold.push({ mode: t.mode, kind: fn.kind, pool: true, idleMs: IDLE_MS, ...(await coldStats(t, name, N.cold, PAYLOAD, { pooled, idleMs: IDLE_MS })) });
           }
         } catch (err) {
