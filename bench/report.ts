@@ -81,10 +81,13 @@ export function renderReport(r: Results): string {
     `"After ${r.floor.idleMs ?? 500} ms idle": nothing runs on the machine between the change and the invoke. On this VM that costs every process it wakes: the host reclaims idle guest memory (\`kdamond\` pages out cold pages; /proc/vmstat counts the refaults), so the first round trips afterwards run several times slower. The floor sampled the same way, in this run: ${f(r.floor.idle?.p50, 2)} ms p50 (back-to-back: ${f(floor.p50)} ms).`,
     '',
   );
-  L.push('| mode | runtime | prewarmed pool | when | n | p50 ms | p90 ms | max ms | Init Duration p50 ms |', '|---|---|---|---|---|---|---|---|---|');
+  L.push('"p50 / floor": against the back-to-back floor, or for samples after idle against the floor after the same idle.', '');
+  L.push('| mode | runtime | prewarmed pool | when | n | p50 ms | p90 ms | max ms | p50 / floor | Init Duration p50 ms |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const c of r.cold) {
     const when = c.idleMs ? `after ${c.idleMs} ms idle` : 'in use';
-    if (c.stats) L.push(`| ${c.mode} | ${c.kind} | ${c.pool ? 'yes' : 'no'} | ${when} | ${c.stats.n} | ${f(c.stats.p50, 1)} | ${f(c.stats.p90, 1)} | ${f(c.stats.p99, 1)} | ${f(c.init?.p50, 1)} |`);
+    const base = c.idleMs ? r.floor.idle : floor;
+    const vsFloor = c.stats && base ? `${(c.stats.p50 / base.p50).toFixed(1)}×` : '–';
+    if (c.stats) L.push(`| ${c.mode} | ${c.kind} | ${c.pool ? 'yes' : 'no'} | ${when} | ${c.stats.n} | ${f(c.stats.p50, 1)} | ${f(c.stats.p90, 1)} | ${f(c.stats.p99, 1)} | ${vsFloor} | ${f(c.init?.p50, 1)} |`);
   }
   const sandboxCost = (kind: string) => {
     const sb = r.cold.find((c) => c.kind === kind && c.mode === 'sandboxed' && c.pool === POOLED(kind) && !c.idleMs)?.stats;
@@ -105,8 +108,9 @@ export function renderReport(r: Results): string {
   }
   if (r.throughput.length) {
     L.push('', '## Throughput (sandboxed, Node echo, closed loop; the clients run on the same 2 cores)', '');
-    L.push('| clients | invokes/s | p50 ms | p99 ms |', '|---|---|---|---|');
-    for (const t of r.throughput) L.push(`| ${t.clients} | ${Math.round(t.perSecond)} | ${f(t.p50)} | ${f(t.p99)} |`);
+    L.push('The floor\'s own rate, one client doing its two round trips back to back: ' + `${Math.round(1000 / floor.p50)}/s.`, '');
+    L.push('| clients | invokes/s | p50 ms | p99 ms | p50 / floor | p99 / floor |', '|---|---|---|---|---|---|');
+    for (const t of r.throughput) L.push(`| ${t.clients} | ${Math.round(t.perSecond)} | ${f(t.p50)} | ${f(t.p99)} | ${(t.p50 / floor.p50).toFixed(2)}× | ${(t.p99 / floor.p99).toFixed(2)}× |`);
   }
   if (r.scaleOut) {
     L.push('', '## Scale-out', '', `${r.scaleOut.n} concurrent invocations of a fresh function (300 ms handler, Node): all answered after **${f(r.scaleOut.ms, 0)} ms**, from ${r.scaleOut.environments} distinct environments (the handler alone needs 300 ms).`);
