@@ -37,8 +37,10 @@ export function probeCapabilities(): Capability[] {
     const ok = controllerAvailable(c);
     caps.push({ name: `cgroup v1 ${c}`, ok, detail: ok ? `/sys/fs/cgroup/${c}` : 'not mounted', loses: c === 'freezer' ? 'freezing idle environments' : `${c} limits` });
   }
-  const loop = existsSync('/dev/loop-control') && executable('/usr/sbin/mkfs.ext4');
-  caps.push({ name: 'loop devices', ok: loop, detail: loop ? '/dev/loop-control, mkfs.ext4' : 'missing /dev/loop-control or mkfs.ext4 (e2fsprogs)', loses: 'a sized /tmp that is not charged as memory' });
+  const loop = existsSync('/dev/loop-control') && executable('/usr/sbin/mkfs.ext4') && executable('/usr/sbin/debugfs');
+  caps.push({ name: 'loop devices', ok: loop, detail: loop ? '/dev/loop-control, mkfs.ext4, debugfs' : 'missing /dev/loop-control, or mkfs.ext4/debugfs (e2fsprogs)', loses: 'a sized /tmp that is not charged as memory' });
+  const helper = executable('/usr/bin/python3');
+  caps.push({ name: 'host helper', ok: helper, detail: helper ? '/usr/bin/python3 (runs the mount and loop-device helper)' : 'no /usr/bin/python3 (apt-get install python3)', loses: 'mounting code into sandboxes' });
   const ip = executable('/usr/sbin/ip') || executable('/sbin/ip');
   caps.push({ name: 'netns', ok: ip, detail: ip ? 'ip (iproute2)' : 'ip not installed (apt-get install iproute2)', loses: 'network isolation between environments' });
   const nft = executable('/usr/sbin/nft');
@@ -49,7 +51,7 @@ export function probeCapabilities(): Capability[] {
 /** The capabilities the bwrap mode cannot work without. */
 export const REQUIRED_FOR_BWRAP = [
   'root', 'bwrap', 'setpriv', 'nsenter', 'user namespaces', 'cgroup v1 memory', 'cgroup v1 cpu', 'cgroup v1 cpuacct',
-  'cgroup v1 pids', 'cgroup v1 freezer', 'loop devices', 'netns', 'nftables',
+  'cgroup v1 pids', 'cgroup v1 freezer', 'loop devices', 'host helper', 'netns', 'nftables',
 ];
 
 export function missingForBwrap(caps: Capability[]): Capability[] {
