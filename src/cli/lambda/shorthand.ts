@@ -46,7 +46,8 @@ class Parser {
     return params;
   }
 
-  private keyval(): [string, Parsed] {
+  /** `key=` or `key@=` (the value names files to read), up to and including the `=`. */
+  private keyBeforeEquals(): string {
     const key = this.key();
     this.resolveFiles = false;
     this.ws();
@@ -55,6 +56,11 @@ class Parser {
       this.resolveFiles = true;
     }
     this.expect('=', true);
+    return key;
+  }
+
+  private keyval(): [string, Parsed] {
+    const key = this.keyBeforeEquals();
     return [key, this.values()];
   }
 
@@ -126,14 +132,7 @@ class Parser {
     const out: { [k: string]: Parsed } = {};
     while (this.cur() !== '}') {
       if (this.eof()) this.fail('}');
-      const key = this.key();
-      this.resolveFiles = false;
-      this.ws();
-      if (this.cur() === '@') {
-        this.i++;
-        this.resolveFiles = true;
-      }
-      this.expect('=', true);
+      const key = this.keyBeforeEquals();
       const v = this.explicitValue();
       this.ws();
       if (this.cur() !== '}') {

@@ -320,26 +320,26 @@ class RuntimeClient(object):
             self.close()
         return status, headers, body
 
+    def _read_line(self, buf):
+        """One CRLF-terminated line from `buf` (receiving more as needed), and the rest."""
+        while b'\r\n' not in buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise _Closed()
+            buf += chunk
+        line, _, buf = buf.partition(b'\r\n')
+        return line, buf
+
     def _read_chunked(self, buf):
         sock = self.sock
         out = []
         while True:
-            while b'\r\n' not in buf:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise _Closed()
-                buf += chunk
-            line, _, buf = buf.partition(b'\r\n')
+            line, buf = self._read_line(buf)
             size = int(line.split(b';', 1)[0].strip() or b'0', 16)
             if size == 0:
                 # trailers until an empty line
                 while True:
-                    while b'\r\n' not in buf:
-                        chunk = sock.recv(65536)
-                        if not chunk:
-                            raise _Closed()
-                        buf += chunk
-                    line, _, buf = buf.partition(b'\r\n')
+                    line, buf = self._read_line(buf)
                     if not line:
                         return b''.join(out), buf
             while len(buf) < size + 2:
