@@ -80,6 +80,9 @@ describe('control plane: durability', () => {
     for (const c of clients) c.destroy();
     for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) await s.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    // The SIGKILLed servers' host state (staged mounts): a server's start-up removes what dead ones left.
+    const sweeper = await startLambkin();
+    await sweeper.stop();
   });
 
   /** The invariant after any crash: what the store says is exactly what is on disk. */
