@@ -16,7 +16,7 @@ import { bashRuntime, createFunction, invoke } from './helpers/functions.js';
 const ECHO = bashRuntime(
   `
   case "$EVENT" in
-    *'"sleep"'*) sleep 10 ;;
+    *'"sleep"'*) sleep 60 ;;
     *'"crash"'*) kill -9 $$ ;;
     *'"exit3"'*) exit_now=1 ;;
     *'"fail"'*) return 1 ;;
@@ -38,7 +38,9 @@ describe('invoke with a custom runtime', () => {
     server = await startLambkin();
     client = sdk(server.url);
     const zip = await ECHO;
-    await createFunction(client, 'echo', zip, { MemorySize: 1769, Timeout: 2 });
+    await createFunction(client, 'echo', zip, { MemorySize: 1769, Timeout: 30 });
+    // The same runtime with a short limit, for the timeout test only.
+    await createFunction(client, 'echo-5s', zip, { MemorySize: 1769, Timeout: 5 });
   });
   after(async () => {
     client?.destroy();
@@ -74,15 +76,15 @@ describe('invoke with a custom runtime', () => {
   });
 
   it('times out exactly as AWS, then serves the next invocation from a fresh environment', async () => {
-    const before = JSON.parse((await invoke(client, 'echo', {})).text).env;
-    const r = await invoke(client, 'echo', 'sleep');
+    const before = JSON.parse((await invoke(client, 'echo-5s', {})).text).env;
+    const r = await invoke(client, 'echo-5s', 'sleep');
     assert.equal(r.functionError, 'Unhandled');
     const body = JSON.parse(r.text);
     assert.equal(body.errorType, 'Sandbox.Timedout');
-    assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 2\.00 seconds$/);
-    assert.match(r.log, /Task timed out after 2\.00 seconds\nEND RequestId/);
+    assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 5\.00 seconds$/);
+    assert.match(r.log, /Task timed out after 5\.00 seconds\nEND RequestId/);
     assert.match(r.log, /Status: timeout/);
-    const after = JSON.parse((await invoke(client, 'echo', {})).text);
+    const after = JSON.parse((await invoke(client, 'echo-5s', {})).text);
     assert.notEqual(after.env, before);
   });
 
@@ -175,7 +177,8 @@ describe('Event invocations', () => {
       s = await startLambkin({ dataDir });
       c = sdk(s.url);
       let tags: Record<string, string> = {};
-      for (let i = 0; i < 80 && Object.keys(tags).length < 3; i++) {
+      // A hang guard, not a speed check: generous for a busy machine.
+      for (const until = Date.now() + 120_000; Date.now() < until && Object.keys(tags).length < 3; ) {
         await new Promise((r) => setTimeout(r, 250));
         tags = (await c.send(new ListTagsCommand({ Resource: arn }))).Tags ?? {};
       }

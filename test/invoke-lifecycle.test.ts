@@ -21,7 +21,7 @@ let client: LambdaClient;
 
 describe('environment lifecycle', () => {
   before(async () => {
-    server = await startLambkin({ env: { LAMBKIN_KEEP_ALIVE_MS: '1500', LAMBKIN_INIT_TIMEOUT_MS: '1000', LAMBKIN_CONCURRENCY_LIMIT: '3' } });
+    server = await startLambkin({ env: { LAMBKIN_KEEP_ALIVE_MS: '5000', LAMBKIN_INIT_TIMEOUT_MS: '5000', LAMBKIN_CONCURRENCY_LIMIT: '3' } });
     client = sdk(server.url);
   });
   after(async () => {
@@ -33,7 +33,8 @@ describe('environment lifecycle', () => {
     await createFunction(client, 'keep', await nodeFn(`${ENV_ID}exports.handler = async () => id;`), { Runtime: 'nodejs22.x', Handler: 'index.handler' });
     const a = (await invoke(client, 'keep')).text;
     assert.equal((await invoke(client, 'keep')).text, a, 'reused while warm');
-    await new Promise((r) => setTimeout(r, 3500));
+    // Past the keep-alive plus a reaper round (it runs every second).
+    await new Promise((r) => setTimeout(r, 8000));
     assert.notEqual((await invoke(client, 'keep')).text, a, 'a new environment after the keep-alive');
   });
 
@@ -41,17 +42,19 @@ describe('environment lifecycle', () => {
     await createFunction(client, 'upd', await nodeFn('exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.wait ?? 0)); return "v1"; };'), {
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
-      Timeout: 10,
+      Timeout: 30,
     });
-    const inflight = invoke(client, 'upd', { wait: 1500 });
-    await new Promise((r) => setTimeout(r, 300));
+    // Warm first, so the in-flight invocation below is surely running (not still starting) when the code changes.
+    await invoke(client, 'upd');
+    const inflight = invoke(client, 'upd', { wait: 5000 });
+    await new Promise((r) => setTimeout(r, 500));
     await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', ZipFile: await nodeFn('exports.handler = async () => "v2";') }));
     assert.equal(JSON.parse((await invoke(client, 'upd')).text), 'v2');
     assert.equal(JSON.parse((await inflight).text), 'v1');
   });
 
   it('fails an init that takes longer than the init limit, and tries again next time', async () => {
-    await createFunction(client, 'slowinit', await nodeFn('const end = Date.now() + 3000; while (Date.now() < end); exports.handler = async () => 1;'), {
+    await createFunction(client, 'slowinit', await nodeFn('const end = Date.now() + 20000; while (Date.now() < end); exports.handler = async () => 1;'), {
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
     });
@@ -70,7 +73,7 @@ describe('environment lifecycle', () => {
   });
 
   it('throttles beyond the account concurrency limit with AWS\'s 429', async () => {
-    await createFunction(client, 'busy', await nodeFn('exports.handler = async () => { await new Promise((r) => setTimeout(r, 800)); return 1; };'), {
+    await createFunction(client, 'busy', await nodeFn('exports.handler = async () => { await new Promise((r) => setTimeout(r, 3000)); return 1; };'), {
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
     });

@@ -54,7 +54,8 @@ describe('Node.js runtime', () => {
     assert.equal(ja.arn, 'arn:aws:lambda:us-east-1:000000000000:function:node-cjs');
     assert.deepEqual([ja.fn, ja.version, ja.mem, ja.group, ja.region], ['node-cjs', '$LATEST', '512', '/aws/lambda/node-cjs', 'us-east-1']);
     assert.match(ja.stream, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
-    assert.ok(ja.left > 2000 && ja.left <= 3000, String(ja.left));
+    // The test helper gives functions a 30 s timeout.
+    assert.ok(ja.left > 20_000 && ja.left <= 30_000, String(ja.left));
     const log = Buffer.from(a.LogResult!, 'base64').toString();
     assert.match(log, new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${ja.id}\\tINFO\\thandling 1\\n`));
     assert.match(log, /REPORT RequestId: .*Init Duration: [\d.]+ ms/);
@@ -167,7 +168,7 @@ describe('Python runtime', () => {
     const ja = JSON.parse(a.text);
     assert.equal(JSON.parse(b.text).calls, 2);
     assert.deepEqual([ja.fn, ja.mem, ja.cwd], ['py', '256', '/var/task']);
-    assert.ok(ja.left > 0 && ja.left <= 3000);
+    assert.ok(ja.left > 20_000 && ja.left <= 30_000, String(ja.left));
     assert.match(a.log, /\nprinted 1\n/);
     assert.match(a.log, new RegExp(`\\[WARNING\\]\\t\\d{4}-[\\d-]+T[\\d:.]+Z\\t${ja.id}\\twarned 1\\n`));
     assert.doesNotMatch(a.log, /not shown/);

@@ -44,6 +44,9 @@ export async function createFunction(
       Handler: 'handler',
       Role: ROLE,
       Code: { ZipFile: zip },
+      // Margins for a busy machine: a test that is about the limits says so; the rest get one vCPU and 30 s.
+      MemorySize: 1769,
+      Timeout: 30,
       ...opts,
     }),
   );
