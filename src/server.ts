@@ -68,8 +68,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gcTimer.unref();
   });
 
-  const logs = new LogSink(store, { log });
-  const logMaintenance = new LogMaintenance(store, logs, { sweepMs: config.logRetentionSweepMs, maxBytes: config.logMaxBytes, dataDir: config.dataDir, log });
+  const logs = new LogSink(store, {
+    log,
+    budget: { rateBytesPerSec: config.logRateBytesPerSec, burstBytes: config.logBurstBytes },
+    noticeMs: config.logDropNoticeMs,
+  });
+  const logMaintenance = new LogMaintenance(store, logs, {
+    sweepMs: config.logRetentionSweepMs,
+    maxBytes: config.logMaxBytes,
+    groupMaxBytes: config.logGroupMaxBytes > 0 ? config.logGroupMaxBytes : Math.floor(config.logMaxBytes / 4),
+    dataDir: config.dataDir,
+    log,
+  });
   const provider = await selectSandbox(config.sandbox, config.dataDir, code.root, Object.values(RUNTIME_DIRS), log);
   const managerOptions: ManagerOptions = {
     provider,
@@ -97,6 +107,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const metrics = new Metrics({
     environments: () => manager.stats(),
     logs: async () => ({ storedBytes: await store.totalLogBytes(), dropped: logs.dropped, expired: logMaintenance.expiredEvents, capped: logMaintenance.cappedEvents, written: logs.written }),
+    logGroups: () => ({ throttled: logs.throttledByGroup(), evicted: [...logMaintenance.evicted.values()], stored: logMaintenance.groupBytes }),
   });
   invoke.observeStart((v) => metrics.started(v));
   invoke.observe((v, outcome, throttled) => metrics.finished(v, outcome, throttled));
@@ -143,7 +154,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await closed;
         await logMaintenance.stop();
         hostHelper.close();
-        await logs.flush();
+        await logs.close();
         await store.close();
       })();
       return closing;

@@ -218,7 +218,7 @@ export class Environment {
   private log(message: string, timestamp: number): void {
     const v = this.spec.version;
     if (!v) return; // a prewarmed runtime's own start-up output belongs to no function
-    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp);
+    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp, this.json);
     this.tail.push(message);
   }
 
