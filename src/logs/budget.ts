@@ -33,6 +33,11 @@ export class ByteBucket {
     return true;
   }
 
+  /** Bytes the bucket holds at `now`. */
+  available(now: number): number {
+    return Math.min(this.o.burstBytes, this.tokens + (Math.max(0, now - this.at) * this.o.rateBytesPerSec) / 1000);
+  }
+
   /** Whether the bucket is full again at `now` (its group has been quiet long enough to forget). */
   full(now: number): boolean {
     return this.tokens + ((now - this.at) * this.o.rateBytesPerSec) / 1000 >= this.o.burstBytes;

@@ -153,6 +153,22 @@ export class LogSink {
     return true;
   }
 
+  /**
+   * Whether the group's budget could take an event now. While it cannot, the capture drops what the
+   * function writes in whole chunks, unsplit (`dropUnread`): a flood then costs the server next to nothing.
+   */
+  admits(region: string, group: string): boolean {
+    if (!this.budget) return true;
+    const now = this.now();
+    const g = this.state(region, group, now);
+    return g.bucket!.available(now) > EVENT_OVERHEAD_BYTES;
+  }
+
+  /** Output dropped unread while the group was over its budget: counted and noticed like dropped lines. */
+  dropUnread(region: string, group: string, stream: string, events: number, bytes: number, json: boolean): void {
+    this.throttle(this.state(region, group, this.now()), events, bytes, stream, json);
+  }
+
   private state(region: string, group: string, now: number): GroupState {
     let groups = this.regions.get(region);
     if (!groups) this.regions.set(region, (groups = new Map()));
