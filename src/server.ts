@@ -43,7 +43,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await mkdir(config.dataDir, { recursive: true });
   const store = openSqliteStore(path.join(config.dataDir, 'lambkin.db'));
   const code = new CodeStore(config.dataDir);
-  await code.init();
+  const abandoned = await code.init();
+  if (abandoned > 0) log(`removed ${abandoned} unfinished upload(s) from an earlier run`);
   const removed = await code.cleanup(await store.referencedCodeShas());
   if (removed > 0) log(`removed ${removed} orphaned code file(s) from an earlier run`);
 
@@ -152,6 +153,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await provider.shutdown();
         http.closeAllConnections();
         await closed;
+        await code.uploads.removeAll();
         await logMaintenance.stop();
         hostHelper.close();
         await logs.close();
