@@ -7,14 +7,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { CreateFunctionCommand, GetFunctionCommand, UpdateFunctionCodeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { startLambkin, type Lambkin } from './helpers/server.js';
 import { ROLE, sdk } from './helpers/clients.js';
 import { rawZip } from './helpers/raw-zip.js';
-import { createInput, expectSdkError, raw, sha256, UNZIP_FAILED } from './helpers/control.js';
+import { expectSdkError, raw, sha256, UNZIP_FAILED } from './helpers/control.js';
 import { invoke } from './helpers/functions.js';
 
 const MB = 1024 * 1024;
@@ -105,4 +105,110 @@ describe('request bodies on disk', { concurrency: false }, () => {
     assert.ok(settled - base.rss <= AFTER_GROWTH_LIMIT_MB, `RSS stayed ${(settled - base.rss).toFixed(0)} MiB up`);
     assert.deepEqual(leftovers(lk.dataDir), []);
   });
+
+  it('escaped base64 (escaped slashes and \\u escapes, as some JSON encoders write it) is the same package', async () => {
+    const zip = bigPackage(9, randomBytes(1000));
+    const b64 = zip.toString('base64').replace(/\//g, '\\/').replace(/A/g, '\\u0041');
+    const body = `{"FunctionName":"escaped","Runtime":"provided.al2023","Handler":"h","Role":"${ROLE}","Code":{"ZipFile":"${b64}"}}`;
+    const res = await raw(lk.url, 'POST', '/2015-03-31/functions', { body, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.CodeSha256, sha256(zip).b64);
+    assert.equal((await invoke(client, 'escaped')).text, '"big-9"');
+    // An escaped control character is JSON (and skipped by base64, as a raw newline would be).
+    const plain = zip.toString('base64');
+    const ctl = await raw(lk.url, 'POST', '/2015-03-31/functions', {
+      body: body.replace('"escaped"', '"escaped-ctl"').replace(b64, `${plain.slice(0, 100)}\\u0001\\n${plain.slice(100)}`),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(ctl.status, 201, ctl.text);
+    assert.equal(ctl.json.CodeSha256, sha256(zip).b64);
+    const update = bigPackage(10, randomBytes(1000));
+    const u = await raw(lk.url, 'PUT', '/2015-03-31/functions/escaped/code', { body: `{"ZipFile":"${update.toString('base64').replace(/\//g, '\\/')}"}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(u.status, 200, u.text);
+    assert.equal(u.json.CodeSha256, sha256(update).b64);
+    assert.deepEqual(leftovers(lk.dataDir), []);
+  });
+
+  it('bad JSON, bad base64, a control character in the zip, an oversized rest: AWS errors, no temp files, nothing stored', async () => {
+    const b64 = bigPackage(11, randomBytes(2 * MB)).toString('base64');
+    const codeBefore = readdirSync(path.join(lk.dataDir, 'code')).sort();
+    const post = (body: string) => raw(lk.url, 'POST', '/2015-03-31/functions', { body, headers: { 'content-type': 'application/json' } });
+    const fields = `"FunctionName":"bad","Runtime":"provided.al2023","Handler":"h","Role":"${ROLE}"`;
+
+    let r = await post(`{${fields},"Code":{"ZipFile":"${b64}"},,}`);
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
+    assert.match(r.json.message, /^Could not parse request body into json: /);
+
+    r = await post(`{${fields},"Code":{"ZipFile":"${b64.slice(0, 1000)}"`); // cut off mid-string
+    assert.equal(r.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
+
+    r = await post(`{${fields},"Code":{"ZipFile":"${b64.slice(0, 5000)}${String.fromCharCode(1)}${b64.slice(5000)}"}}`);
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get('x-amzn-errortype'), 'InvalidRequestContentException');
+    assert.match(r.json.message, /^Could not parse request body into json: Bad control character in string literal/);
+
+    r = await post(`{${fields},"Code":{"ZipFile":"${'!@#$'.repeat(100_000)}"}}`);
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get('x-amzn-errortype'), 'InvalidParameterValueException');
+    assert.equal(r.json.message, UNZIP_FAILED);
+
+    r = await post(`{${fields},"Description":"${'d'.repeat(7 * MB)}","Code":{"ZipFile":"${b64}"}}`);
+    assert.equal(r.status, 413);
+    assert.equal(r.headers.get('x-amzn-errortype'), 'RequestEntityTooLargeException');
+    assert.equal(r.json.Message, 'Request must be smaller than 6291456 bytes for the CreateFunction operation, not counting Code.ZipFile');
+
+    await expectSdkError(client.send(new UpdateFunctionCodeCommand({ FunctionName: 'big-0', ZipFile: Buffer.from('not a zip at all') })), 'InvalidParameterValueException', 400, UNZIP_FAILED);
+    assert.deepEqual(leftovers(lk.dataDir), []);
+    assert.deepEqual(readdirSync(path.join(lk.dataDir, 'code')).sort(), codeBefore, 'nothing was stored');
+  });
+
+  /** Starts a raw upload of a `total`-byte body and sends its first `sent` bytes; resolves once its temp file exists. */
+  async function startUpload(server: Lambkin, total: number, sent: number): Promise<net.Socket> {
+    const prefix = `{"FunctionName":"half","Runtime":"provided.al2023","Handler":"h","Role":"${ROLE}","Code":{"ZipFile":"`;
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n${prefix}`);
+    socket.write(randomBytes(sent).toString('base64').slice(0, sent));
+    await eventually(() => leftovers(server.dataDir).length === 1, 'the upload file');
+    return socket;
+  }
+
+  it('a client that hangs up mid-upload leaves no temp file; the server carries on', async () => {
+    const socket = await startUpload(lk, 60 * MB, 2 * MB);
+    socket.destroy();
+    await eventually(() => leftovers(lk.dataDir).length === 0, 'the upload file to go');
+    assert.equal((await invoke(client, 'big-1')).text, '"big-1"');
+  });
+
+  it('shutdown mid-upload removes the temp file; after a crash mid-upload the next start sweeps it', { timeout: 120_000 }, async () => {
+    const other = await startLambkin();
+    try {
+      const socket = await startUpload(other, 60 * MB, 2 * MB);
+      await other.stop({ keepData: true });
+      socket.destroy();
+      assert.deepEqual(leftovers(other.dataDir), [], 'graceful shutdown removed it');
+
+      const again = await startLambkin({ dataDir: other.dataDir });
+      const s2 = await startUpload(again, 60 * MB, 2 * MB);
+      await again.kill('SIGKILL');
+      s2.destroy();
+      assert.equal(leftovers(other.dataDir).length, 1, 'a crash leaves it');
+      const third = await startLambkin({ dataDir: other.dataDir });
+      assert.deepEqual(leftovers(other.dataDir), [], 'the start-up sweep removed it');
+      assert.match(third.output(), /removed 1 unfinished upload\(s\) from an earlier run/);
+      await third.stop();
+    } finally {
+      rmSync(other.dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+async function eventually(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
