@@ -125,3 +125,44 @@ test('maintenance: over the cap, the flooding group loses its own events, not th
   assert.ok((await store.getLogGroup('r', '/quiet-a'))!.storedBytes <= 60_000);
   assert.equal(await count('/quiet-b'), 50, 'under its budget: untouched');
 }));
+
+test('capture: while the gate is closed, output is dropped unsplit and counted; frames stay in step', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { captureFrames, captureLines } = await import('../src/logs/capture.js');
+  let open = true;
+  const dropped: [number, number][] = [];
+  const gate = { open: () => open, drop: (lines: number, length: number) => void dropped.push([lines, length]) };
+  const lines = new PassThrough();
+  const got: string[] = [];
+  captureLines(lines, (m) => got.push(m), gate);
+  lines.write('a\nb\npart');
+  open = false;
+  lines.write('ial\nc\nd\ne\n');
+  open = true;
+  lines.write('f\n');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(got, ['a', 'b', 'f']);
+  assert.deepEqual(dropped, [[4, 14]], 'four lines, the partial one before included');
+
+  const frames = new PassThrough();
+  const recs: string[] = [];
+  captureFrames(frames, (m) => recs.push(m), gate);
+  const frame = (m: string) => {
+    const body = Buffer.from(m);
+    const h = Buffer.alloc(16);
+    h.writeUInt32BE(0xa55a0003, 0);
+    h.writeUInt32BE(body.length, 4);
+    h.writeBigUInt64BE(1_000_000n, 8);
+    return Buffer.concat([h, body]);
+  };
+  frames.write(frame('one'));
+  await new Promise((r) => setImmediate(r));
+  open = false;
+  frames.write(Buffer.concat([frame('two'), frame('three')]));
+  await new Promise((r) => setImmediate(r));
+  open = true;
+  frames.write(frame('four'));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(recs, ['one', 'four']);
+  assert.deepEqual(dropped.slice(1), [[1, 3], [1, 5]]);
+});

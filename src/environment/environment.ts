@@ -127,7 +127,7 @@ export class Environment {
     const emit = (m: string, ts: number) => this.log(m, ts);
     const gate = this.logGate();
     this.flushLines = [captureLines(proc.stdout, emit, gate).flush, captureLines(proc.stderr, emit, gate).flush];
-    captureFrames(proc.telemetry, emit);
+    captureFrames(proc.telemetry, emit, gate);
     void proc.exited.then(({ code, signal }) => this.onExit(code, signal));
   }
 

@@ -87,8 +87,12 @@ const HEADER = 16;
 /** Frames declaring more than this are not frames (the runtime clients cap records far below it). */
 const MAX_FRAME = 1024 * 1024;
 
-/** Parses telemetry frames: 4-byte BE type (0xA55A....), 4-byte BE length, 8-byte BE µs timestamp, message. */
-export function captureFrames(stream: Readable, emit: EventListener): void {
+/**
+ * Parses telemetry frames: 4-byte BE type (0xA55A....), 4-byte BE length, 8-byte BE µs timestamp,
+ * message. With a `gate`, frames arriving while it is closed are skipped unread (their headers
+ * still keep the parser in step).
+ */
+export function captureFrames(stream: Readable, emit: EventListener, gate?: ChunkGate): void {
   let buf: Buffer = Buffer.alloc(0);
   stream.on('data', (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -102,6 +106,11 @@ export function captureFrames(stream: Readable, emit: EventListener): void {
         return;
       }
       if (buf.length < HEADER + len) return;
+      if (gate && !gate.open()) {
+        gate.drop(1, len);
+        buf = buf.subarray(HEADER + len);
+        continue;
+      }
       const micros = buf.readBigUInt64BE(8);
       const message = buf.subarray(HEADER, HEADER + len).toString('utf8');
       buf = buf.subarray(HEADER + len);
