@@ -96,6 +96,7 @@ export class LogMaintenance {
 
   private async pass(): Promise<void> {
     await this.sink.flush();
+    const deletedBefore = this.deletedSinceCompact;
     let n: number;
     do {
       n = await this.store.sweepRetention(Date.now(), CHUNK_ROWS);
@@ -105,7 +106,9 @@ export class LogMaintenance {
     } while (n === CHUNK_ROWS && !this.stopped);
     await this.enforceSizes();
     this.storedBytes = await this.store.totalLogBytes();
-    if (this.deletedSinceCompact >= COMPACT_AFTER_ROWS) {
+    // Compact after many deletions, and once deletions have stopped (the last few since a compaction).
+    const settled = this.deletedSinceCompact > 0 && this.deletedSinceCompact === deletedBefore;
+    if (this.deletedSinceCompact >= COMPACT_AFTER_ROWS || settled) {
       this.deletedSinceCompact = 0;
       await this.store.compactLogs();
     }
