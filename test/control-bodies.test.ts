@@ -54,7 +54,7 @@ describe('request bodies on disk', { concurrency: false }, () => {
   let client: LambdaClient;
 
   before(async () => {
-    lk = await startLambkin();
+    lk = await startLambkin({ env: { LAMBKIN_INIT_TIMEOUT_MS: '60000' } });
     client = sdk(lk.url);
   });
   after(async () => {
@@ -109,7 +109,7 @@ describe('request bodies on disk', { concurrency: false }, () => {
   it('escaped base64 (escaped slashes and \\u escapes, as some JSON encoders write it) is the same package', async () => {
     const zip = bigPackage(9, randomBytes(1000));
     const b64 = zip.toString('base64').replace(/\//g, '\\/').replace(/A/g, '\\u0041');
-    const body = `{"FunctionName":"escaped","Runtime":"provided.al2023","Handler":"h","Role":"${ROLE}","Code":{"ZipFile":"${b64}"}}`;
+    const body = `{"FunctionName":"escaped","Runtime":"provided.al2023","Handler":"h","Timeout":30,"Role":"${ROLE}","Code":{"ZipFile":"${b64}"}}`;
     const res = await raw(lk.url, 'POST', '/2015-03-31/functions', { body, headers: { 'content-type': 'application/json' } });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.json.CodeSha256, sha256(zip).b64);

@@ -16,6 +16,8 @@ import { bashRuntime, createFunction, invoke } from './helpers/functions.js';
 import { expectSdkError } from './helpers/control.js';
 
 const NUL_MESSAGE = /^Lambda was unable to configure your environment variables because the environment variables you have provided contain the NUL character \(\\u0000\), which environment variable values cannot hold\. Keys with such values: BAD$/;
+/** Limits this test is not about, generous for a busy machine. */
+const GENEROUS = { LAMBKIN_INIT_TIMEOUT_MS: '60000' };
 const PRINT_ENV = bashRuntime(`printf '"%s|%s"' "\${GOOD-unset}" "\${BAD-unset}"`);
 
 describe('environment values with NUL', () => {
@@ -24,7 +26,7 @@ describe('environment values with NUL', () => {
   let dataDir: string;
 
   before(async () => {
-    lk = await startLambkin();
+    lk = await startLambkin({ env: GENEROUS });
     dataDir = lk.dataDir;
     client = sdk(lk.url);
   });
@@ -38,14 +40,14 @@ describe('environment values with NUL', () => {
     const zip = await PRINT_ENV;
     await expectSdkError(
       client.send(new CreateFunctionCommand({
-        FunctionName: 'nul-create', Runtime: 'provided.al2023', Handler: 'h', Role: ROLE, Code: { ZipFile: zip },
+        FunctionName: 'nul-create', Runtime: 'provided.al2023', Handler: 'h', Role: ROLE, Code: { ZipFile: zip }, Timeout: 60,
         Environment: { Variables: { GOOD: 'yes', BAD: 'a\0b' } },
       })),
       'InvalidParameterValueException', 400, NUL_MESSAGE,
     );
     await expectSdkError(client.send(new GetFunctionConfigurationCommand({ FunctionName: 'nul-create' })), 'ResourceNotFoundException', 404, /^Function not found/);
 
-    await createFunction(client, 'nul-update', zip, { Environment: { Variables: { GOOD: 'yes' } } });
+    await createFunction(client, 'nul-update', zip, { Timeout: 60, Environment: { Variables: { GOOD: 'yes' } } });
     const before = await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'nul-update' }));
     await expectSdkError(
       client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'nul-update', Environment: { Variables: { GOOD: 'yes', BAD: '\0' } } })),
@@ -60,7 +62,7 @@ describe('environment values with NUL', () => {
   });
 
   it('a NUL value stored by an older server: invokes still work, without that variable', { timeout: 120_000 }, async () => {
-    await createFunction(client, 'nul-stored', await PRINT_ENV, { Environment: { Variables: { GOOD: 'yes', BAD: 'ok' } } });
+    await createFunction(client, 'nul-stored', await PRINT_ENV, { Timeout: 60, Environment: { Variables: { GOOD: 'yes', BAD: 'ok' } } });
     assert.equal((await invoke(client, 'nul-stored')).text, '"yes|ok"');
     await lk.stop({ keepData: true });
     const db = new Database(path.join(lk.dataDir, 'lambkin.db'));
@@ -73,7 +75,7 @@ describe('environment values with NUL', () => {
       db.close();
     }
     client.destroy();
-    lk = await startLambkin({ dataDir: lk.dataDir });
+    lk = await startLambkin({ dataDir: lk.dataDir, env: GENEROUS });
     client = sdk(lk.url);
     for (let i = 0; i < 2; i++) {
       const r = await invoke(client, 'nul-stored');

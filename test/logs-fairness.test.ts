@@ -57,7 +57,7 @@ describe('logs fairness: one function floods its log', { concurrency: false }, (
       logMaxBytes: CAP, logGroupMaxBytes: GROUP_MAX, logRateBytesPerSec: RATE, logBurstBytes: BURST,
       logDropNoticeMs: 500, logRetentionSweepMs: 200,
     }));
-    lk = await startLambkin({ args: ['--config', config] });
+    lk = await startLambkin({ args: ['--config', config], env: { LAMBKIN_INIT_TIMEOUT_MS: '60000' } });
     assert.match(lk.output(), /sandbox: bubblewrap/, `server is not sandboxed:\n${lk.output()}`);
     lambda = sdk(lk.url);
     logs = new CloudWatchLogsClient({
