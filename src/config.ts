@@ -28,8 +28,18 @@ export interface Config {
   prewarmPerRuntime: number;
   /** Retry delays for failed async invocations (AWS: ~1 min then ~2 min). */
   asyncRetryDelaysMs: number[];
-  /** Cap on stored log bytes; the oldest events are dropped first. */
+  /** Cap on stored log bytes, shared fairly by the log groups (the largest lose their oldest events first). */
   logMaxBytes: number;
+  /** What one log group may keep; 0 means a quarter of logMaxBytes. */
+  logGroupMaxBytes: number;
+  /**
+   * Each log group's write budget: a sustained rate and a burst (a token bucket, in bytes; each event
+   * costs its message plus 26 bytes, as CloudWatch counts). Beyond it a function's log lines are
+   * dropped, counted, and noticed in its stream every logDropNoticeMs. 0 disables the budget.
+   */
+  logRateBytesPerSec: number;
+  logBurstBytes: number;
+  logDropNoticeMs: number;
   logRetentionSweepMs: number;
 }
 
@@ -48,6 +58,11 @@ export const DEFAULTS: Config = {
   prewarmPerRuntime: 2,
   asyncRetryDelaysMs: [60_000, 120_000],
   logMaxBytes: 1024 * 1024 * 1024,
+  logGroupMaxBytes: 0,
+  // CloudWatch's own ceiling per stream: 5 PutLogEvents requests/s of at most 1 MiB each.
+  logRateBytesPerSec: 5 * 1024 * 1024,
+  logBurstBytes: 16 * 1024 * 1024,
+  logDropNoticeMs: 10_000,
   logRetentionSweepMs: 60_000,
 };
 
@@ -67,6 +82,10 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LAMBKIN_PREWARM: 'prewarmPerRuntime',
   LAMBKIN_ASYNC_RETRY_DELAYS_MS: 'asyncRetryDelaysMs',
   LAMBKIN_LOG_MAX_BYTES: 'logMaxBytes',
+  LAMBKIN_LOG_GROUP_MAX_BYTES: 'logGroupMaxBytes',
+  LAMBKIN_LOG_RATE_BYTES_PER_SEC: 'logRateBytesPerSec',
+  LAMBKIN_LOG_BURST_BYTES: 'logBurstBytes',
+  LAMBKIN_LOG_DROP_NOTICE_MS: 'logDropNoticeMs',
   LAMBKIN_LOG_RETENTION_SWEEP_MS: 'logRetentionSweepMs',
 };
 

@@ -43,7 +43,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await mkdir(config.dataDir, { recursive: true });
   const store = openSqliteStore(path.join(config.dataDir, 'lambkin.db'));
   const code = new CodeStore(config.dataDir);
-  await code.init();
+  const abandoned = await code.init();
+  if (abandoned > 0) log(`removed ${abandoned} unfinished upload(s) from an earlier run`);
   const removed = await code.cleanup(await store.referencedCodeShas());
   if (removed > 0) log(`removed ${removed} orphaned code file(s) from an earlier run`);
 
@@ -68,8 +69,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gcTimer.unref();
   });
 
-  const logs = new LogSink(store, { log });
-  const logMaintenance = new LogMaintenance(store, logs, { sweepMs: config.logRetentionSweepMs, maxBytes: config.logMaxBytes, dataDir: config.dataDir, log });
+  const logs = new LogSink(store, {
+    log,
+    budget: { rateBytesPerSec: config.logRateBytesPerSec, burstBytes: config.logBurstBytes },
+    noticeMs: config.logDropNoticeMs,
+  });
+  const logMaintenance = new LogMaintenance(store, logs, {
+    sweepMs: config.logRetentionSweepMs,
+    maxBytes: config.logMaxBytes,
+    groupMaxBytes: config.logGroupMaxBytes > 0 ? config.logGroupMaxBytes : Math.floor(config.logMaxBytes / 4),
+    dataDir: config.dataDir,
+    log,
+  });
   const provider = await selectSandbox(config.sandbox, config.dataDir, code.root, Object.values(RUNTIME_DIRS), log);
   const managerOptions: ManagerOptions = {
     provider,
@@ -97,6 +108,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const metrics = new Metrics({
     environments: () => manager.stats(),
     logs: async () => ({ storedBytes: await store.totalLogBytes(), dropped: logs.dropped, expired: logMaintenance.expiredEvents, capped: logMaintenance.cappedEvents, written: logs.written }),
+    logGroups: () => ({ throttled: logs.throttledByGroup(), evicted: [...logMaintenance.evicted.values()], stored: logMaintenance.groupBytes }),
   });
   invoke.observeStart((v) => metrics.started(v));
   invoke.observe((v, outcome, throttled) => metrics.finished(v, outcome, throttled));
@@ -141,9 +153,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await provider.shutdown();
         http.closeAllConnections();
         await closed;
+        await code.uploads.removeAll();
         await logMaintenance.stop();
         hostHelper.close();
-        await logs.flush();
+        await logs.close();
         await store.close();
       })();
       return closing;

@@ -153,8 +153,13 @@ test('store: retention and the size cap delete in chunks, fix stream bookkeeping
   await store.appendLogs([{ region: 'r', group: '/big', stream: 's', events: events(5000, (i) => now + i, () => big) }]);
   const sizeBefore = statSync(file).size;
   total = 0;
-  while ((n = await store.capLogBytes(50_000, 700)) > 0) total += n;
-  assert.ok((await store.totalLogBytes()) <= 50_000);
+  let r;
+  while ((r = await store.trimLogGroup('r', '/big', 50_000, 700)).events > 0) {
+    assert.ok(r.events <= 700);
+    total += r.events;
+  }
+  assert.ok((await store.getLogGroup('r', '/big'))!.storedBytes <= 50_000);
+  assert.equal(await store.totalLogBytes(), (await store.getLogGroup('r', '/big'))!.storedBytes + 10 * 2, 'other groups untouched');
   assert.ok(total >= 4950);
   const left = await store.queryLogs({ region: 'r', group: '/big', limit: 10_000 });
   assert.ok(left.length > 0 && left.length <= 50);

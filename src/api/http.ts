@@ -21,6 +21,8 @@ export interface ApiRequest {
   /** Host header as the client sent it (for URLs that point back at us). */
   host: string;
   remoteAddress: string;
+  /** The body itself, unread, on routes with `streamBody` (`body` is then empty). */
+  bodyStream?: IncomingMessage;
 }
 
 export interface ApiResponse {
@@ -40,6 +42,8 @@ export interface Route {
   /** Largest accepted body and the operation name used in the 413 message. */
   maxBody?: number;
   operation?: string;
+  /** The handler reads the body itself (`bodyStream`), e.g. to stream it to disk; it enforces `maxBody`. */
+  streamBody?: boolean;
 }
 
 interface CompiledRoute extends Route {
@@ -48,6 +52,7 @@ interface CompiledRoute extends Route {
 }
 
 const DEFAULT_MAX_BODY = 6 * 1024 * 1024;
+const EMPTY_BODY = Buffer.alloc(0);
 
 function compile(route: Route): CompiledRoute {
   const names: string[] = [];
@@ -121,6 +126,7 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
   let params: Record<string, string> = {};
   let maxBody = DEFAULT_MAX_BODY;
   let operation = 'this';
+  let streamBody = false;
   try {
     const target = req.headers['x-amz-target'];
     if (method === 'POST' && url.pathname === '/' && typeof target === 'string') {
@@ -136,6 +142,7 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
       params = m.params;
       maxBody = m.route.maxBody ?? DEFAULT_MAX_BODY;
       operation = m.route.operation ?? operation;
+      streamBody = m.route.streamBody === true;
     }
   } catch (err) {
     if (err instanceof URIError) err = new LambdaError('ValidationException', 'The request path could not be decoded.');
@@ -143,7 +150,7 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
     return sendError(res, requestId, err);
   }
 
-  const body = await readBody(req, maxBody);
+  const body = streamBody ? EMPTY_BODY : await readBody(req, maxBody);
   // The client hung up before sending its body: nobody is left to answer, and it is not our error.
   if (body === 'aborted') {
     res.destroy();
@@ -167,6 +174,7 @@ async function handle(router: Router, opts: ServerOptions, req: IncomingMessage,
     requestId,
     host: req.headers.host ?? 'localhost',
     remoteAddress: req.socket.remoteAddress ?? '',
+    ...(streamBody ? { bodyStream: req } : {}),
   };
   let response: ApiResponse;
   try {

@@ -8,6 +8,7 @@ import type { ControlContext } from '../control/context.js';
 import { accountSettings } from '../control/tags.js';
 import type { CodeLinks } from './code-links.js';
 import { jsonBody, type ApiRequest, type Route } from './http.js';
+import { readCodeBody, type CodeBody } from './code-body.js';
 
 export interface ControlServices {
   ctx: ControlContext;
@@ -22,11 +23,30 @@ const F = '/2015-03-31/functions/{FunctionName}';
 /** CreateFunction / UpdateFunctionCode body limit (base64 of a 50 MB zip plus the rest). */
 const CODE_BODY_LIMIT = 70_167_211;
 
-/** ZipFile arrives base64-encoded inside the JSON body. */
-function decodeZip(value: unknown): Buffer | undefined {
+/**
+ * ZipFile arrives base64-encoded inside the JSON body; the body reader has decoded a string one
+ * into a file already (a string left in the parsed JSON is its placeholder).
+ */
+function zipOf(value: unknown, upload: CodeBody) {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new LambdaError('InvalidRequestContentException', 'Could not parse request body into json: ZipFile must be a base64 string');
-  return Buffer.from(value, 'base64');
+  return upload.zip;
+}
+
+/** Streams a code-carrying body to disk, runs `use` with it, and removes the upload's file whatever happens. */
+async function withCodeBody<T>(s: ControlServices, req: ApiRequest, member: string[], operation: string, use: (b: CodeBody) => Promise<T>): Promise<T> {
+  const upload = await readCodeBody(req.bodyStream!, {
+    member,
+    maxBody: CODE_BODY_LIMIT,
+    operation,
+    declaredLength: Number(req.headers['content-length'] ?? 0),
+    uploads: s.ctx.code.uploads,
+  });
+  try {
+    return await use(upload);
+  } finally {
+    await upload.discard();
+  }
 }
 
 function intParam(req: ApiRequest, name: string, path: string): number | undefined {
@@ -50,12 +70,14 @@ export function lambdaRoutes(s: ControlServices): Route[] {
       path: '/2015-03-31/functions',
       operation: 'CreateFunction',
       maxBody: CODE_BODY_LIMIT,
-      handler: async (req) => {
-        const body = jsonBody(req);
-        const code = (body.Code ?? undefined) as Record<string, unknown> | undefined;
-        const input = { ...body, Code: code && { ...code, ZipFile: decodeZip(code.ZipFile) } };
-        return { status: 201, body: await s.functions.create(req.region, input as never) };
-      },
+      streamBody: true,
+      handler: (req) =>
+        withCodeBody(s, req, ['Code', 'ZipFile'], 'CreateFunction', async (upload) => {
+          const body = upload.json;
+          const code = (body.Code ?? undefined) as Record<string, unknown> | undefined;
+          const input = { ...body, Code: code && { ...code, ZipFile: zipOf(code.ZipFile, upload) } };
+          return { status: 201, body: await s.functions.create(req.region, input as never) };
+        }),
     },
     {
       method: 'GET',
@@ -97,11 +119,12 @@ export function lambdaRoutes(s: ControlServices): Route[] {
       path: `${F}/code`,
       operation: 'UpdateFunctionCode',
       maxBody: CODE_BODY_LIMIT,
-      handler: async (req) => {
-        const body = jsonBody(req);
-        const input = { ...body, ZipFile: decodeZip(body.ZipFile) };
-        return { status: 200, body: await s.functions.updateCode(req.region, req.params.FunctionName, input as never) };
-      },
+      streamBody: true,
+      handler: (req) =>
+        withCodeBody(s, req, ['ZipFile'], 'UpdateFunctionCode', async (upload) => {
+          const input = { ...upload.json, ZipFile: zipOf(upload.json.ZipFile, upload) };
+          return { status: 200, body: await s.functions.updateCode(req.region, req.params.FunctionName, input as never) };
+        }),
     },
     {
       method: 'PUT',

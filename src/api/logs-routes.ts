@@ -28,7 +28,8 @@ type LogsErrorCode =
   | 'ServiceUnavailableException'
   | 'UnknownOperationException'
   | 'SerializationException'
-  | 'ValidationException';
+  | 'ValidationException'
+  | 'ThrottlingException';
 
 export class LogsError extends Error {
   constructor(readonly code: LogsErrorCode, message: string, readonly status = 400) {
@@ -361,7 +362,8 @@ class LogsApi {
       } else accepted.push(e);
     });
     if (accepted.length > 0) {
-      this.d.sink.put(region, group, stream, accepted);
+      // The group's write budget (the same one its function's output is held to) is spent: nothing is stored.
+      if (!this.d.sink.put(region, group, stream, accepted)) throw new LogsError('ThrottlingException', 'Rate exceeded');
       await this.settle();
     }
     return Object.keys(info).length > 0 ? { rejectedLogEventsInfo: info } : {};

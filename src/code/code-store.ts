@@ -6,13 +6,26 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, chmod, lstat, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, chmod, link, lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hex32 } from '../util/ids.js';
 import { LambdaError } from '../errors.js';
-import { unzipPackage, UNZIPPED_LIMIT } from './unzip.js';
+import { unzipPackage } from './unzip.js';
+import { UNZIPPED_LIMIT, ZIPPED_LIMIT } from './limits.js';
+import { UploadArea, type UploadedZip } from './uploads.js';
+import { Semaphore } from '../util/semaphore.js';
 
-export const ZIPPED_LIMIT = 52_428_800;
+export { ZIPPED_LIMIT };
+
+/** A package as the API received it: in memory, or streamed into a file (see uploads.ts). */
+export type PackageSource = Buffer | UploadedZip;
+
+/** How many packages are checked and extracted at once (each reads and writes up to 250 MB). */
+const UNPACKING_AT_ONCE = 2;
+
+const sizeOf = (zip: PackageSource): number => (Buffer.isBuffer(zip) ? zip.length : zip.size);
+const digestOf = (zip: PackageSource): Buffer => (Buffer.isBuffer(zip) ? createHash('sha256').update(zip).digest() : zip.digest);
+const zipSource = (zip: PackageSource): Buffer | string => (Buffer.isBuffer(zip) ? zip : zip.file);
 const TMP_MARK = '.tmp-';
 /** How long after its release a package is still spared by `cleanup()` (see inUse). */
 const RELEASE_GRACE_MS = 1000;
@@ -28,6 +41,9 @@ export interface StoredPackage {
 
 export class CodeStore {
   readonly root: string;
+  /** Where uploads are received before they are packages. */
+  readonly uploads: UploadArea;
+  private readonly unpacking = new Semaphore(UNPACKING_AT_ONCE);
   /** Packages an environment is using right now: never garbage-collected. */
   private readonly pinned = new Map<string, number>();
   /** Packages being written, checked, or held by a caller until it has referenced them. */
@@ -41,10 +57,13 @@ export class CodeStore {
 
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'code');
+    this.uploads = new UploadArea(dataDir);
   }
 
-  async init(): Promise<void> {
+  /** Returns how many uploads an interrupted earlier run left behind (now removed). */
+  async init(): Promise<number> {
     await mkdir(this.root, { recursive: true });
+    return this.uploads.init();
   }
 
   dirOf(sha: string): string {
@@ -60,13 +79,13 @@ export class CodeStore {
    * With `hold`, the package stays protected from `cleanup()` until `release(sha)`: callers that
    * are about to reference it from the store hold it until that write has committed.
    */
-  async put(zip: Buffer, opts: { hold?: boolean } = {}): Promise<StoredPackage> {
-    if (zip.length > ZIPPED_LIMIT) {
+  async put(zip: PackageSource, opts: { hold?: boolean } = {}): Promise<StoredPackage> {
+    if (sizeOf(zip) > ZIPPED_LIMIT) {
       throw new LambdaError('RequestEntityTooLargeException', `Zipped size must be smaller than ${ZIPPED_LIMIT} bytes`);
     }
-    const digest = createHash('sha256').update(zip).digest();
+    const digest = digestOf(zip);
     const sha = digest.toString('hex');
-    const pkg = { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
+    const pkg = { sha, sha256b64: digest.toString('base64'), size: sizeOf(zip), dir: this.dirOf(sha) };
     this.acquire(sha);
     let ok = false;
     try {
@@ -91,10 +110,10 @@ export class CodeStore {
     }
   }
 
-  private async write(zip: Buffer, pkg: StoredPackage): Promise<void> {
+  private async write(zip: PackageSource, pkg: StoredPackage): Promise<void> {
     const tmpDir = `${pkg.dir}${TMP_MARK}${hex32()}`;
     try {
-      await unzipPackage(zip, tmpDir, UNZIPPED_LIMIT);
+      await this.unpacking.run(() => unzipPackage(zipSource(zip), tmpDir, UNZIPPED_LIMIT));
       await makeReadOnly(tmpDir);
       await writeFileAtomic(this.zipPathOf(pkg.sha), zip);
       if (existsSync(pkg.dir)) await removeTree(tmpDir);
@@ -112,21 +131,21 @@ export class CodeStore {
   }
 
   /** Full validation (extraction into a scratch dir) without storing anything: UpdateFunctionCode's DryRun. */
-  async check(zip: Buffer): Promise<StoredPackage> {
-    if (zip.length > ZIPPED_LIMIT) {
+  async check(zip: PackageSource): Promise<StoredPackage> {
+    if (sizeOf(zip) > ZIPPED_LIMIT) {
       throw new LambdaError('RequestEntityTooLargeException', `Zipped size must be smaller than ${ZIPPED_LIMIT} bytes`);
     }
-    const digest = createHash('sha256').update(zip).digest();
+    const digest = digestOf(zip);
     const sha = digest.toString('hex');
     const scratch = `${this.dirOf(sha)}${TMP_MARK}${hex32()}`;
     this.acquire(sha);
     try {
-      await unzipPackage(zip, scratch, UNZIPPED_LIMIT);
+      await this.unpacking.run(() => unzipPackage(zipSource(zip), scratch, UNZIPPED_LIMIT));
     } finally {
       await removeTree(scratch);
       this.release(sha);
     }
-    return { sha, sha256b64: digest.toString('base64'), size: zip.length, dir: this.dirOf(sha) };
+    return { sha, sha256b64: digest.toString('base64'), size: sizeOf(zip), dir: this.dirOf(sha) };
   }
 
   private acquire(sha: string): void {
@@ -199,16 +218,33 @@ export class CodeStore {
   }
 }
 
-async function writeFileAtomic(file: string, data: Buffer): Promise<void> {
+/** Places the package's zip: written from memory, or linked (copied across file systems) from its upload. */
+async function writeFileAtomic(file: string, data: PackageSource): Promise<void> {
   const tmp = `${file}${TMP_MARK}${hex32()}`;
-  const fh = await open(tmp, 'w', 0o444);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    if (Buffer.isBuffer(data)) {
+      const fh = await open(tmp, 'w', 0o444);
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } else {
+      await link(data.file, tmp).catch(() => copyFile(data.file, tmp));
+      await chmod(tmp, 0o444);
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
-  await rename(tmp, file);
 }
 
 /** Directories r-x, files r-- (or r-x where executable) for everyone; nothing writable. */

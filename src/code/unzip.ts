@@ -12,7 +12,9 @@ import { Transform } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { invalidParameter } from '../errors.js';
 
-export const UNZIPPED_LIMIT = 262_144_000;
+import { UNZIPPED_LIMIT } from './limits.js';
+
+export { UNZIPPED_LIMIT };
 const UNZIP_FAILED = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
 
 const S_IFMT = 0o170000;
@@ -73,11 +75,15 @@ async function resolvesInside(root: string, link: string): Promise<boolean> {
   return true;
 }
 
-function openZip(buffer: Buffer): Promise<ZipFile> {
+/** A zip in memory, or the path of a zip file (read through its descriptor, never loaded whole). */
+export type ZipSource = Buffer | string;
+
+function openZip(source: ZipSource): Promise<ZipFile> {
+  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false };
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) =>
-      err || !zip ? reject(badZip()) : resolve(zip),
-    );
+    const done = (err: Error | null, zip?: ZipFile) => (err || !zip ? reject(badZip()) : resolve(zip));
+    if (typeof source === 'string') yauzl.open(source, options, done);
+    else yauzl.fromBuffer(source, options, done);
   });
 }
 
@@ -128,9 +134,9 @@ async function readSmall(zip: ZipFile, entry: Entry): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Validates `buffer` and extracts it into `dest` (which must not exist). */
-export async function unzipPackage(buffer: Buffer, dest: string, limit = UNZIPPED_LIMIT): Promise<UnzipResult> {
-  const zip = await openZip(buffer);
+/** Validates a zip and extracts it into `dest` (which must not exist). */
+export async function unzipPackage(source: ZipSource, dest: string, limit = UNZIPPED_LIMIT): Promise<UnzipResult> {
+  const zip = await openZip(source);
   try {
     const entries = await readEntries(zip);
     const declared = entries.reduce((n, e) => n + e.uncompressedSize, 0);

@@ -5,7 +5,7 @@
 import { LambdaError, ValidationErrors, conflict, invalidParameter, notFound } from '../errors.js';
 import { lambdaTimestamp } from '../util/time.js';
 import { newRevisionId } from '../util/ids.js';
-import type { StoredPackage } from '../code/code-store.js';
+import type { PackageSource, StoredPackage } from '../code/code-store.js';
 import type { ControlContext } from './context.js';
 import { LATEST, type FunctionRecord, type LoggingConfig, type StoredConfig, type VersionRecord } from './model.js';
 import { functionArn, parseFunctionName, resolveQualifier, type FunctionRef } from './names.js';
@@ -16,7 +16,7 @@ import { checkRevision, decodeMarker, encodeMarker, pageSize } from './paging.js
 
 export interface CreateFunctionInput extends SettingsInput {
   FunctionName?: unknown;
-  Code?: { ZipFile?: Buffer; S3Bucket?: string; S3Key?: string; ImageUri?: string };
+  Code?: { ZipFile?: PackageSource; S3Bucket?: string; S3Key?: string; ImageUri?: string };
   Publish?: unknown;
   PackageType?: unknown;
   Tags?: unknown;
@@ -24,7 +24,7 @@ export interface CreateFunctionInput extends SettingsInput {
 }
 
 export interface UpdateCodeInput {
-  ZipFile?: Buffer;
+  ZipFile?: PackageSource;
   S3Bucket?: string;
   S3Key?: string;
   ImageUri?: string;
@@ -374,7 +374,7 @@ function stripState(c: StoredConfig): StoredConfig {
   return rest as StoredConfig;
 }
 
-function requireZip(code: { ZipFile?: Buffer; S3Bucket?: string; S3Key?: string; ImageUri?: string }): Buffer {
+function requireZip(code: { ZipFile?: PackageSource; S3Bucket?: string; S3Key?: string; ImageUri?: string }): PackageSource {
   if (code.ZipFile) return code.ZipFile;
   if (code.S3Bucket || code.S3Key) {
     throw invalidParameter(`Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist (Lambkin has no S3: upload the package as Code.ZipFile)`);

@@ -184,6 +184,14 @@ export function checkSettingsRules(input: SettingsInput, opts: { allowDeprecated
         `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
       );
     }
+    // A NUL cannot be passed to a process (execve strings end at it), so such a value could never
+    // reach the function: refused here instead of failing every invoke.
+    const withNul = Object.keys(env.Variables).filter((k) => String(env.Variables![k]).includes('\0'));
+    if (withNul.length > 0) {
+      throw invalidParameter(
+        `Lambda was unable to configure your environment variables because the environment variables you have provided contain the NUL character (\\u0000), which environment variable values cannot hold. Keys with such values: ${withNul.join(', ')}`,
+      );
+    }
     const measured = JSON.stringify(env.Variables);
     if (Buffer.byteLength(measured) > LIMITS.envBytes) {
       throw invalidParameter(

@@ -31,7 +31,7 @@ export function functionEnvironment(ctx: EnvVarContext): Record<string, string> 
   const family = ctx.launch.family;
   const langBin = ctx.extraPath ? `${ctx.extraPath}:` : '';
   const env: Record<string, string> = {
-    ...(c.Environment?.Variables ?? {}),
+    ...passable(c.Environment?.Variables),
     PATH: `${langBin}/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
     LD_LIBRARY_PATH: `/var/lang/lib:/lib64:/usr/lib64:${layout.runtimeDir}:${layout.runtimeDir}/lib:${layout.taskRoot}:${layout.taskRoot}/lib:${layout.optDir}/lib`,
     // Lambda says en_US.UTF-8; Debian hosts rarely have that locale, and C.UTF-8 behaves the same for runtimes.
@@ -72,6 +72,22 @@ export function functionEnvironment(ctx: EnvVarContext): Record<string, string> 
     env.PYTHONPATH = layout.runtimeDir;
   }
   return env;
+}
+
+/**
+ * The function's own variables that a process can carry. Values with a NUL are refused by the API,
+ * but one stored before that check (an older data dir) must not make every start fail: it is left out.
+ */
+function passable(vars: Record<string, string> | undefined): Record<string, string> {
+  if (!vars) return {};
+  for (const k in vars) {
+    if (vars[k].includes('\0') || k.includes('\0')) {
+      const out: Record<string, string> = {};
+      for (const [key, v] of Object.entries(vars)) if (!v.includes('\0') && !key.includes('\0')) out[key] = v;
+      return out;
+    }
+  }
+  return vars;
 }
 
 export const nodeBinDir = (): string => path.dirname(process.execPath);

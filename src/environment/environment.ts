@@ -12,7 +12,7 @@ import type { VersionRecord } from '../control/model.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { RuntimeLaunch } from '../runtimes/catalog.js';
 import { RuntimeApiServer, type NextEvent, type RuntimePost } from '../runtime-api/server.js';
-import { captureFrames, captureLines } from '../logs/capture.js';
+import { captureFrames, captureLines, type ChunkGate } from '../logs/capture.js';
 import type { LogSink } from '../logs/sink.js';
 import { endLine, initReportLine, initStartLine, reportLine, startLine, timeoutLine } from '../logs/platform.js';
 import { functionEnvironment, nodeBinDir } from './env-vars.js';
@@ -125,8 +125,9 @@ export class Environment {
     const { sandbox } = this.spec;
     const proc = sandbox.launch({ argv, env, cwd: sandbox.layout.taskRoot });
     const emit = (m: string, ts: number) => this.log(m, ts);
-    this.flushLines = [captureLines(proc.stdout, emit).flush, captureLines(proc.stderr, emit).flush];
-    captureFrames(proc.telemetry, emit);
+    const gate = this.logGate();
+    this.flushLines = [captureLines(proc.stdout, emit, gate).flush, captureLines(proc.stderr, emit, gate).flush];
+    captureFrames(proc.telemetry, emit, gate);
     void proc.exited.then(({ code, signal }) => this.onExit(code, signal));
   }
 
@@ -218,8 +219,22 @@ export class Environment {
   private log(message: string, timestamp: number): void {
     const v = this.spec.version;
     if (!v) return; // a prewarmed runtime's own start-up output belongs to no function
-    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp);
+    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp, this.json);
     this.tail.push(message);
+  }
+
+  /** Lets the capture drop output unread while the function's log group is over its write budget. */
+  private logGate(): ChunkGate {
+    return {
+      open: () => {
+        const v = this.spec.version;
+        return !v || this.spec.logs.admits(v.region, v.config.LoggingConfig.LogGroup);
+      },
+      drop: (lines, length) => {
+        const v = this.spec.version;
+        if (v) this.spec.logs.dropUnread(v.region, v.config.LoggingConfig.LogGroup, this.logStream, lines, length, this.json);
+      },
+    };
   }
 
   private onNext(deliver: (e: NextEvent) => void): void {

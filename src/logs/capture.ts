@@ -33,8 +33,25 @@ export function splitUtf8(text: string, max: number): string[] {
   return parts;
 }
 
-/** Splits a byte stream into lines; a trailing partial line is emitted on `flush()` or stream end. */
-export function captureLines(stream: Readable, emit: EventListener): { flush(): void } {
+/** Lets a capture drop output unread while its log group is over its write budget. */
+export interface ChunkGate {
+  open(): boolean;
+  /** Output dropped unread: its line count (at least one) and length. */
+  drop(lines: number, length: number): void;
+}
+
+function countLines(chunk: string): number {
+  let n = 0;
+  for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) n++;
+  return Math.max(1, n);
+}
+
+/**
+ * Splits a byte stream into lines; a trailing partial line is emitted on `flush()` or stream end.
+ * With a `gate`, a chunk arriving while the gate is closed is dropped whole (with any partial line
+ * before it), without splitting it.
+ */
+export function captureLines(stream: Readable, emit: EventListener, gate?: ChunkGate): { flush(): void } {
   let pending = '';
   const flush = () => {
     if (pending.length > 0) {
@@ -45,6 +62,11 @@ export function captureLines(stream: Readable, emit: EventListener): { flush(): 
   };
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
+    if (gate && !gate.open()) {
+      gate.drop(countLines(chunk), pending.length + chunk.length);
+      pending = '';
+      return;
+    }
     const now = Date.now();
     const parts = (pending + chunk).split('\n');
     pending = parts.pop() ?? '';
@@ -65,8 +87,12 @@ const HEADER = 16;
 /** Frames declaring more than this are not frames (the runtime clients cap records far below it). */
 const MAX_FRAME = 1024 * 1024;
 
-/** Parses telemetry frames: 4-byte BE type (0xA55A....), 4-byte BE length, 8-byte BE µs timestamp, message. */
-export function captureFrames(stream: Readable, emit: EventListener): void {
+/**
+ * Parses telemetry frames: 4-byte BE type (0xA55A....), 4-byte BE length, 8-byte BE µs timestamp,
+ * message. With a `gate`, frames arriving while it is closed are skipped unread (their headers
+ * still keep the parser in step).
+ */
+export function captureFrames(stream: Readable, emit: EventListener, gate?: ChunkGate): void {
   let buf: Buffer = Buffer.alloc(0);
   stream.on('data', (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -80,6 +106,11 @@ export function captureFrames(stream: Readable, emit: EventListener): void {
         return;
       }
       if (buf.length < HEADER + len) return;
+      if (gate && !gate.open()) {
+        gate.drop(1, len);
+        buf = buf.subarray(HEADER + len);
+        continue;
+      }
       const micros = buf.readBigUInt64BE(8);
       const message = buf.subarray(HEADER, HEADER + len).toString('utf8');
       buf = buf.subarray(HEADER + len);

@@ -1,8 +1,10 @@
 /**
  * Keeps stored logs within bounds, in the background:
  *  - retention: events older than their group's retentionInDays go (every `sweepMs`);
- *  - size: total stored log bytes stay ≤ `maxBytes`, oldest events dropped first (on the same timer,
- *    and early whenever the sink has taken in a tenth of the cap since the last look);
+ *  - size: each group keeps at most `groupMaxBytes`, and all groups together at most `maxBytes`, shared
+ *    fairly (see fairness.ts): the groups over their fair share lose their own oldest events, largest
+ *    first, so one flooding function cannot evict anyone else's logs (on the same timer, and early
+ *    whenever the sink has taken in a tenth of a budget since the last look);
  *  - disk: when the data dir's file system is nearly full, new log events are dropped (and counted)
  *    until space comes back, so logs never fill the disk;
  *  - after big deletions the database gives the freed space back (incremental vacuum, WAL truncate).
@@ -11,10 +13,13 @@
 import { statfs } from 'node:fs/promises';
 import type { LogStore } from '../store/store.js';
 import type { LogSink } from './sink.js';
+import { fairShares } from './fairness.js';
 
 export interface MaintenanceOptions {
   sweepMs: number;
   maxBytes: number;
+  /** What one log group may keep (default: all of `maxBytes`). */
+  groupMaxBytes?: number;
   /** The data dir, whose file system is watched. */
   dataDir: string;
   log: (line: string) => void;
@@ -36,15 +41,23 @@ export class LogMaintenance {
   expiredEvents = 0;
   cappedEvents = 0;
   storedBytes = 0;
+  /** Events and bytes each group lost to the size budgets, and what each holds (as of the last pass). */
+  readonly evicted = new Map<string, { region: string; group: string; events: number; bytes: number }>();
+  groupBytes: { region: string; group: string; bytes: number }[] = [];
 
   constructor(private readonly store: LogStore, private readonly sink: LogSink, private readonly opts: MaintenanceOptions) {}
 
   start(): void {
     this.timer = setInterval(() => this.kick(), Math.max(50, this.opts.sweepMs));
     this.timer.unref();
-    this.sink.checkEveryBytes = Math.max(64 * 1024, Math.min(this.opts.maxBytes / 10, 64 * 1024 * 1024));
+    const smallest = Math.min(this.opts.maxBytes, this.groupMax);
+    this.sink.checkEveryBytes = Math.max(64 * 1024, Math.min(smallest / 10, 64 * 1024 * 1024));
     this.sink.onGrowth = () => this.kick();
     this.kick();
+  }
+
+  private get groupMax(): number {
+    return this.opts.groupMaxBytes && this.opts.groupMaxBytes > 0 ? this.opts.groupMaxBytes : this.opts.maxBytes;
   }
 
   /** Runs a pass now (or right after the one in progress). */
@@ -83,6 +96,7 @@ export class LogMaintenance {
 
   private async pass(): Promise<void> {
     await this.sink.flush();
+    const deletedBefore = this.deletedSinceCompact;
     let n: number;
     do {
       n = await this.store.sweepRetention(Date.now(), CHUNK_ROWS);
@@ -90,18 +104,36 @@ export class LogMaintenance {
       this.deletedSinceCompact += n;
       if (n > 0) await breathe();
     } while (n === CHUNK_ROWS && !this.stopped);
-    do {
-      n = await this.store.capLogBytes(this.opts.maxBytes, CHUNK_ROWS);
-      this.cappedEvents += n;
-      this.deletedSinceCompact += n;
-      if (n > 0) await breathe();
-    } while (n === CHUNK_ROWS && !this.stopped);
+    await this.enforceSizes();
     this.storedBytes = await this.store.totalLogBytes();
-    if (this.deletedSinceCompact >= COMPACT_AFTER_ROWS) {
+    // Compact after many deletions, and once deletions have stopped (the last few since a compaction).
+    const settled = this.deletedSinceCompact > 0 && this.deletedSinceCompact === deletedBefore;
+    if (this.deletedSinceCompact >= COMPACT_AFTER_ROWS || settled) {
       this.deletedSinceCompact = 0;
       await this.store.compactLogs();
     }
     await this.checkDisk();
+  }
+
+  /** Trims every group over its share down to it, in chunks. */
+  private async enforceSizes(): Promise<void> {
+    const targets = fairShares(await this.store.logGroupSizes(), this.opts.maxBytes, this.groupMax);
+    for (const t of targets) {
+      while (t.bytes > t.keep && !this.stopped) {
+        const r = await this.store.trimLogGroup(t.region, t.group, t.keep, CHUNK_ROWS);
+        if (r.events === 0) break;
+        t.bytes -= r.bytes;
+        this.cappedEvents += r.events;
+        this.deletedSinceCompact += r.events;
+        const key = `${t.region}\0${t.group}`;
+        const e = this.evicted.get(key) ?? { region: t.region, group: t.group, events: 0, bytes: 0 };
+        e.events += r.events;
+        e.bytes += r.bytes;
+        this.evicted.set(key, e);
+        await breathe();
+      }
+    }
+    this.groupBytes = targets.map((t) => ({ region: t.region, group: t.group, bytes: Math.max(0, t.bytes) }));
   }
 
   private async checkDisk(): Promise<void> {

@@ -89,3 +89,14 @@ export function initReportLine(durationMs: number, phase: 'init' | 'invoke', sta
   }
   return `INIT_REPORT Init Duration: ${ms(durationMs)} ms\tPhase: ${phase}\tStatus: ${status}${errorType ? `\tError Type: ${errorType}` : ''}`;
 }
+
+/**
+ * The notice a function's log stream gets when its events were dropped (its log rate budget ran
+ * out): Lambda's `platform.logsDropped` record in the JSON format, a platform line in its style in text.
+ */
+export function logsDroppedLine(droppedRecords: number, droppedBytes: number, reason: string, json: boolean): string {
+  if (json) {
+    return JSON.stringify({ time: new Date().toISOString(), type: 'platform.logsDropped', record: { reason, droppedRecords, droppedBytes } });
+  }
+  return `LOGS_DROPPED DroppedRecords: ${droppedRecords}\tDroppedBytes: ${droppedBytes}\tReason: ${reason}`;
+}

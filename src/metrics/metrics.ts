@@ -30,9 +30,17 @@ export interface LogCounts {
   written: number;
 }
 
+/** Per log group: what its write budget dropped, what the size budgets evicted, what it holds. */
+export interface LogGroupCounts {
+  throttled: { region: string; group: string; events: number; bytes: number }[];
+  evicted: { region: string; group: string; events: number; bytes: number }[];
+  stored: { region: string; group: string; bytes: number }[];
+}
+
 export interface MetricsSources {
   environments?: () => EnvironmentCounts;
   logs?: () => LogCounts | Promise<LogCounts>;
+  logGroups?: () => LogGroupCounts;
 }
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
@@ -106,9 +114,48 @@ export class Metrics {
       counterFrom('lambkin_log_events_written_total', 'Log events stored.', (c) => c.written);
       counterFrom('lambkin_log_events_dropped_total', 'Log events dropped (disk nearly full, or a failed write).', (c) => c.dropped);
       counterFrom('lambkin_log_events_expired_total', 'Log events deleted by retention policies.', (c) => c.expired);
-      counterFrom('lambkin_log_events_capped_total', 'Oldest log events deleted to stay under logMaxBytes.', (c) => c.capped);
+      counterFrom('lambkin_log_events_capped_total', 'Oldest log events deleted to stay within logMaxBytes / logGroupMaxBytes.', (c) => c.capped);
     }
+    const groups = sources.logGroups;
+    if (groups) this.logGroupMetrics(groups);
     collectDefaultMetrics({ register: this.registry, prefix: 'lambkin_' });
+  }
+
+  /** Labelled by region and log_group; counters follow the sources' running totals. */
+  private logGroupMetrics(groups: () => LogGroupCounts): void {
+    const registers = [this.registry];
+    const labelNames = ['region', 'log_group'] as const;
+    const counter = (name: string, help: string, pick: (c: LogGroupCounts) => { region: string; group: string; events: number; bytes: number }[], field: 'events' | 'bytes') => {
+      const seen = new Map<string, number>();
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          for (const r of pick(groups())) {
+            const key = `${r.region}\0${r.group}`;
+            const before = seen.get(key) ?? 0;
+            if (r[field] > before) this.inc({ region: r.region, log_group: r.group }, r[field] - before);
+            seen.set(key, Math.max(before, r[field]));
+          }
+        },
+      });
+    };
+    counter('lambkin_log_group_throttled_events_total', 'Log events a function wrote beyond its log group\'s rate budget (dropped).', (c) => c.throttled, 'events');
+    counter('lambkin_log_group_throttled_bytes_total', 'Bytes of log events dropped for the log group\'s rate budget.', (c) => c.throttled, 'bytes');
+    counter('lambkin_log_group_evicted_events_total', 'Stored log events deleted to keep the group within its share of the size budgets.', (c) => c.evicted, 'events');
+    counter('lambkin_log_group_evicted_bytes_total', 'Bytes of stored log events deleted for the size budgets.', (c) => c.evicted, 'bytes');
+    new Gauge({
+      name: 'lambkin_log_group_stored_bytes',
+      help: 'Bytes of log messages a log group holds (as of the last maintenance pass).',
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const g of groups().stored) this.set({ region: g.region, log_group: g.group }, g.bytes);
+      },
+    });
   }
 
   private labels(v: VersionRecord): Record<FnLabels, string> {

@@ -1,7 +1,7 @@
 /**
  * CloudWatch-Logs-shaped storage in SQLite: groups, streams, events. Events are read in
  * (timestamp, seq) order; `seq` is an AUTOINCREMENT key, so it is never reused and makes event ids
- * stable. Deletions (retention, the size cap) work in bounded chunks so that a big sweep never
+ * stable. Deletions (retention, the size budgets) work in bounded chunks so that a big sweep never
  * holds the (synchronous) database for long.
  */
 import type { Database, Statement } from 'better-sqlite3';
@@ -47,10 +47,12 @@ export class SqliteLogStore implements LogStore {
       retained: p('SELECT region, name, retention_days FROM log_groups WHERE retention_days IS NOT NULL'),
       expired: p(`SELECT seq, region, grp, stream, LENGTH(CAST(message AS BLOB)) AS bytes FROM log_events
         WHERE region = ? AND grp = ? AND ts < ? ORDER BY ts, seq LIMIT ?`),
-      oldest: p('SELECT seq, region, grp, stream, LENGTH(CAST(message AS BLOB)) AS bytes FROM log_events ORDER BY seq LIMIT ?'),
+      oldestOfGroup: p(`SELECT seq, region, grp, stream, LENGTH(CAST(message AS BLOB)) AS bytes FROM log_events
+        WHERE region = ? AND grp = ? ORDER BY ts, seq LIMIT ?`),
       deleteEvent: p('DELETE FROM log_events WHERE seq = ?'),
-      deleteUpTo: p('DELETE FROM log_events WHERE seq <= ?'),
       totalBytes: p('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_streams'),
+      groupBytes: p('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_streams WHERE region = ? AND grp = ?'),
+      groupSizes: p('SELECT region, grp AS "group", SUM(stored_bytes) AS bytes FROM log_streams GROUP BY region, grp HAVING SUM(stored_bytes) > 0'),
       shrinkStream: p(`UPDATE log_streams SET stored_bytes = MAX(0, stored_bytes - @bytes),
           first_event = (SELECT MIN(ts) FROM log_events e WHERE e.region = @region AND e.grp = @grp AND e.stream = @stream)
         WHERE region = @region AND grp = @grp AND name = @stream`),
@@ -190,21 +192,24 @@ export class SqliteLogStore implements LogStore {
     })();
   }
 
-  async capLogBytes(maxBytes: number, maxRows: number) {
+  async logGroupSizes() {
+    return this.s.groupSizes.all() as { region: string; group: string; bytes: number }[];
+  }
+
+  async trimLogGroup(region: string, group: string, keepBytes: number, maxRows: number) {
     return this.db.transaction(() => {
-      const excess = (this.s.totalBytes.get() as { n: number }).n - maxBytes;
-      if (excess <= 0) return 0;
+      const excess = (this.s.groupBytes.get(region, group) as { n: number }).n - keepBytes;
+      if (excess <= 0) return { events: 0, bytes: 0 };
       const doomed: DoomedRow[] = [];
       let freed = 0;
-      for (const r of this.s.oldest.iterate(maxRows) as IterableIterator<DoomedRow>) {
+      for (const r of this.s.oldestOfGroup.iterate(region, group, maxRows) as IterableIterator<DoomedRow>) {
         doomed.push(r);
         freed += r.bytes;
         if (freed >= excess) break;
       }
-      if (doomed.length === 0) return 0;
-      this.s.deleteUpTo.run(doomed[doomed.length - 1].seq);
+      for (const r of doomed) this.s.deleteEvent.run(r.seq);
       this.release(doomed);
-      return doomed.length;
+      return { events: doomed.length, bytes: freed };
     })();
   }
 

@@ -151,8 +151,10 @@ export interface LogStore {
   setRetention(region: string, group: string, days: number | undefined): Promise<boolean>;
   /** Deletes up to `maxRows` events older than their group's retention; returns the number deleted. */
   sweepRetention(now: number, maxRows: number): Promise<number>;
-  /** Drops up to `maxRows` of the oldest events while total stored bytes exceed `maxBytes`; returns the number deleted. */
-  capLogBytes(maxBytes: number, maxRows: number): Promise<number>;
+  /** Stored message bytes of every group holding any. */
+  logGroupSizes(): Promise<{ region: string; group: string; bytes: number }[]>;
+  /** Drops up to `maxRows` of one group's oldest events while it holds more than `keepBytes`; returns what went. */
+  trimLogGroup(region: string, group: string, keepBytes: number, maxRows: number): Promise<{ events: number; bytes: number }>;
   /** Bytes of log messages stored, over all groups. */
   totalLogBytes(): Promise<number>;
   /** Gives space freed by deletions back to the file system, where the engine can. */
