@@ -103,7 +103,7 @@ test('/metrics: N invocations, M errors, one cold start, durations, environments
   for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i] >= buckets[i - 1]);
 });
 
-test('/metrics: concurrent executions while running, throttles beyond the limit', { timeout: 20_000 }, async () => {
+test('/metrics: concurrent executions while running, throttles beyond the limit', { timeout: 180_000 }, async () => {
   const slow = invoke(lk.url, FN, { sleep: true });
   await eventually(async () => value(await scrape(), 'lambkin_concurrent_executions', fnLabels) === 1, 5000, 'a running invocation');
   const busy = await scrape();

@@ -34,7 +34,7 @@ after(async () => {
   rmSync(configDir, { recursive: true, force: true });
 });
 
-test('PutRetentionPolicy: the sweep deletes events older than the retention period', { timeout: 30_000 }, async () => {
+test('PutRetentionPolicy: the sweep deletes events older than the retention period', { timeout: 180_000 }, async () => {
   const now = Date.now();
   await py(`
 logs_client.create_log_group(logGroupName='/retained')
@@ -61,7 +61,7 @@ print(json.dumps({'messages': [e['message'] for e in logs_client.filter_log_even
   assert.equal(left.group.storedBytes, 5 * 5);
 });
 
-test('logMaxBytes: the oldest events go first, the newest stay, and the database file stays small', { timeout: 60_000 }, async () => {
+test('logMaxBytes: the oldest events go first, the newest stay, and the database file stays small', { timeout: 180_000 }, async () => {
   // About 3 MB through a 200 kB cap: PutLogEvents batches, then a function's own output.
   const now = Date.now();
   await py(`

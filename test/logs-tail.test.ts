@@ -63,7 +63,7 @@ test('aws CLI v2: logs tail prints the group (detailed format, no colour when pi
   assert.match(filtered.stdout.trim(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} hello from [0-9a-f-]{36}$/);
 });
 
-test('aws CLI v2: logs tail --follow shows a new invocation, each line once', { timeout: 45_000 }, async () => {
+test('aws CLI v2: logs tail --follow shows a new invocation, each line once', { timeout: 180_000 }, async () => {
   const tail = start(AWS_V2, ['--endpoint-url', lk.url, '--region', 'us-east-1', 'logs', 'tail', G, '--follow']);
   try {
     await eventually(() => tail.out().includes('event: {"first":1}'), 15_000, 'the existing lines');
@@ -81,7 +81,7 @@ test('aws CLI v2: logs tail --follow shows a new invocation, each line once', { 
   }
 });
 
-test('lambkin logs groups each request (START … REPORT) even when environments interleave', { timeout: 30_000 }, async () => {
+test('lambkin logs groups each request (START … REPORT) even when environments interleave', { timeout: 180_000 }, async () => {
   // Two overlapping invocations run in two environments, so their lines interleave in time.
   const [a, b] = await Promise.all([invoke(lk.url, FN, { sleep: 1, tag: 'A' }), invoke(lk.url, FN, { sleep: 1, tag: 'B' })]);
   const r = await lambkin(['logs', FN]);
@@ -111,7 +111,7 @@ test('lambkin logs groups each request (START … REPORT) even when environments
   assert.equal(filtered.stdout.trimEnd().split('\n').length, 2);
 });
 
-test('lambkin logs --follow prints new requests; --qualifier picks a version', { timeout: 30_000 }, async () => {
+test('lambkin logs --follow prints new requests; --qualifier picks a version', { timeout: 180_000 }, async () => {
   const follow = start(process.execPath, [LAMBKIN, 'logs', FN, '--follow', '--interval', '300', '--endpoint-url', lk.url]);
   try {
     await eventually(() => follow.out().includes('event: {"first":1}'), 10_000, 'existing lines');

@@ -66,6 +66,8 @@ export async function startLambkin(opts: StartOptions = {}): Promise<Lambkin> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
+    // Init limits are rarely what a test is about, and a busy machine can take seconds to start a runtime.
+    LAMBKIN_INIT_TIMEOUT_MS: '60000',
     ...opts.env,
   };
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
