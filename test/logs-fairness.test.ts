@@ -185,8 +185,13 @@ describe('logs fairness: one function floods its log', { concurrency: false }, (
     for (const name of CALM) assert.equal(metric(m, 'lambkin_log_group_throttled_events_total', `/aws/lambda/${name}`), undefined);
     assert.equal(metric(m, 'lambkin_log_group_evicted_events_total', '/history'), undefined, 'nothing of the history was evicted');
     // What the flooder got in (kept + evicted) is what its budget allows over the flood's duration.
+    // (Platform lines — START, END, REPORT — are never refused: a few hundred bytes on top.)
     const admitted = state.bytes[FG] + evicted;
-    assert.ok(admitted <= BURST + RATE * elapsedSec, `admitted ${admitted} bytes in ${elapsedSec} s`);
+    assert.ok(admitted <= BURST + RATE * elapsedSec + 2048, `admitted ${admitted} bytes in ${elapsedSec} s`);
+    // However much it lost, the flooder's invocation is accounted for in its own log.
+    const floodRequest = /^REPORT RequestId: (\S+)/m;
+    const flooderEvents = await allEvents(FG);
+    assert.ok(flooderEvents.some((e) => floodRequest.test(e.message!) && e.message!.includes('Duration')), 'the flooder keeps its REPORT line');
 
     t.diagnostic(`flood ${elapsedSec.toFixed(1)} s: flooder dropped ${throttled} events (${throttledBytes} bytes), admitted ${admitted} bytes, holds ${state.bytes[FG]}; ` +
       `others kept ${history.length + calmEvents} of ${history.length + calmEvents} events (${others} bytes); total stored ${state.total} of ${CAP}; ` +

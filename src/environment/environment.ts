@@ -124,7 +124,7 @@ export class Environment {
   private spawn(argv: string[], env: Record<string, string>): void {
     const { sandbox } = this.spec;
     const proc = sandbox.launch({ argv, env, cwd: sandbox.layout.taskRoot });
-    const emit = (m: string, ts: number) => this.log(m, ts);
+    const emit = (m: string, ts: number) => this.log(m, ts, false);
     const gate = this.logGate();
     this.flushLines = [captureLines(proc.stdout, emit, gate).flush, captureLines(proc.stderr, emit, gate).flush];
     captureFrames(proc.telemetry, emit, gate);
@@ -216,10 +216,11 @@ export class Environment {
     });
   }
 
-  private log(message: string, timestamp: number): void {
+  /** A log line of the function's stream: the platform's own unless `platform` is false (the function's output). */
+  private log(message: string, timestamp: number, platform = true): void {
     const v = this.spec.version;
     if (!v) return; // a prewarmed runtime's own start-up output belongs to no function
-    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp, this.json);
+    this.spec.logs.append(v.region, v.config.LoggingConfig.LogGroup, this.logStream, message, timestamp, this.json, platform);
     this.tail.push(message);
   }
 

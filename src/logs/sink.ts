@@ -111,16 +111,18 @@ export class LogSink {
 
   /**
    * One line (or framed record) of an execution environment: stored as Lambda stores it, if its
-   * group's budget allows. `json`: the function's log format, for the drop notice.
+   * group's budget allows. `json`: the function's log format, for the drop notice. `platform`: a line of
+   * the platform's own (START, END, REPORT…), bounded per invocation, so never refused by the budget:
+   * a flooding function still shows what happened to each of its invocations.
    */
-  append(region: string, group: string, stream: string, message: string, timestamp: number, json = false): void {
+  append(region: string, group: string, stream: string, message: string, timestamp: number, json = false, platform = false): void {
     if (this.shedding) {
       this.dropped++;
       return;
     }
     const now = this.now();
     const g = this.state(region, group, now);
-    if (g.bucket && !g.bucket.take(message.length + EVENT_OVERHEAD_BYTES, now)) {
+    if (!platform && g.bucket && !g.bucket.take(message.length + EVENT_OVERHEAD_BYTES, now)) {
       this.throttle(g, 1, message.length, stream, json);
       return;
     }
