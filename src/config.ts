@@ -31,6 +31,8 @@ export interface Config {
   /** Cap on stored log bytes; the oldest events are dropped first. */
   logMaxBytes: number;
   logRetentionSweepMs: number;
+  /** Lets clients move the event sources' clock forward (POST /_lambkin/clock); for tests only. */
+  testClock: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -49,6 +51,7 @@ export const DEFAULTS: Config = {
   asyncRetryDelaysMs: [60_000, 120_000],
   logMaxBytes: 1024 * 1024 * 1024,
   logRetentionSweepMs: 60_000,
+  testClock: false,
 };
 
 type Partial_ = { [K in keyof Config]?: Config[K] };
@@ -68,6 +71,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LAMBKIN_ASYNC_RETRY_DELAYS_MS: 'asyncRetryDelaysMs',
   LAMBKIN_LOG_MAX_BYTES: 'logMaxBytes',
   LAMBKIN_LOG_RETENTION_SWEEP_MS: 'logRetentionSweepMs',
+  LAMBKIN_TEST_CLOCK: 'testClock',
 };
 
 /** Converts a string (from env or flags) to the type the default has. */
