@@ -84,3 +84,14 @@ else:
 `;
   return makeZip({ bootstrap: { content: bootstrap, mode: 0o100755 }, 'handler.py': handler });
 }
+
+/** Waits (bounded) until a queue holds no messages, visible or in flight. */
+export async function waitForEmpty(sqs: SQSClient, queueUrl: string): Promise<void> {
+  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  for (let i = 0; i < 400; i++) {
+    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }))).Attributes!;
+    if (Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed) === 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${queueUrl} did not become empty`);
+}
