@@ -20,13 +20,15 @@ const ENTRIES = ['SendMessageBatchRequestEntry', 'DeleteMessageBatchRequestEntry
 
 /** `a.1.b=v` → {a: {1: {b: v}}} */
 function nest(params: URLSearchParams): Tree {
-  const root: Tree = {};
+  const root: Tree = Object.create(null) as Tree;
   for (const [k, v] of params) {
     const path = k.split('.');
+    // Keys name members; none may reach an object's prototype.
+    if (path.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) continue;
     let node = root;
     for (let i = 0; i < path.length - 1; i++) {
       const next = node[path[i]];
-      node = typeof next === 'object' ? next : (node[path[i]] = {});
+      node = typeof next === 'object' ? next : (node[path[i]] = Object.create(null) as Tree);
     }
     node[path[path.length - 1]] = v;
   }

@@ -124,7 +124,8 @@ export class Poller {
       const result = await this.process(q, batch);
       this.stats.lastRunAt = clock.now();
       this.deps.observe?.(this.mapping, result);
-      if (result.outcome === 'throttled') {
+      // Throttled, or the function is gone: back off instead of spinning on a queue whose messages return at once.
+      if (result.outcome === 'throttled' || result.outcome === 'invoke-error') {
         if (this.workers > 1) return;
         await clock.sleepUntil(clock.now() + THROTTLE_BACKOFF_MS, this.abort.signal);
       }

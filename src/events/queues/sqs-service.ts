@@ -35,6 +35,7 @@ export interface SqsServiceOptions {
 }
 
 const DEDUP_WINDOW_MS = 5 * 60_000;
+const BATCH_LIMIT = 1_048_576;
 const SYSTEM_ATTRIBUTES = ['SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'SequenceNumber', 'MessageDeduplicationId', 'MessageGroupId', 'AWSTraceHeader', 'DeadLetterQueueSourceArn'];
 
 const intParam = (b: Body, name: string, min: number, max: number, reason: string): number | undefined => {
@@ -225,9 +226,9 @@ export class SqsService {
   async sendMessageBatch(call: SqsCall, b: Body): Promise<Body> {
     const q = await this.queue(call, b.QueueUrl);
     const entries = checkBatch(b.Entries, 'SendMessageBatchRequestEntry');
-    const total = entries.reduce((n, e) => n + messageSize(String(e.MessageBody ?? ''), {}), 0);
-    const max = Number(q.attributes.MaximumMessageSize);
-    if (total > Math.max(max, 262_144)) throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${Math.max(max, 262_144)} bytes. You have sent ${total} bytes.`);
+    // The whole batch counts against the largest message size SQS allows (1 MiB).
+    const total = entries.reduce((n, e) => n + Buffer.byteLength(typeof e.MessageBody === 'string' ? e.MessageBody : '') + attributeBytes(e.MessageAttributes), 0);
+    if (total > BATCH_LIMIT) throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${BATCH_LIMIT} bytes. You have sent ${total} bytes.`);
     const results = await this.send(call, q, entries);
     return batchOutput(entries, results);
   }
@@ -464,6 +465,17 @@ export class SqsService {
     if (!q) throw queueDoesNotExist();
     return q;
   }
+}
+
+/** Bytes of message attributes as sent (names, types, values), before validation. */
+function attributeBytes(raw: unknown): number {
+  if (!raw || typeof raw !== 'object') return 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    n += Buffer.byteLength(k);
+    for (const f of ['DataType', 'StringValue', 'BinaryValue']) if (typeof v?.[f] === 'string') n += Buffer.byteLength(v[f] as string);
+  }
+  return n;
 }
 
 function checkToken(v: string, name: string): string {

@@ -294,7 +294,7 @@ export class ScheduleService {
       if (typeof t.Input !== 'string' || t.Input === '') throw schedulerValidation('Target.Input must be a non-empty string.');
       try {
         // Context attributes may stand where strings go; they are substituted at each firing.
-        JSON.parse(t.Input.replace(/<aws\.scheduler\.[a-z-]+>/g, 'x'));
+        JSON.parse(t.Input.replace(/<aws\.scheduler\.[a-z-]+>/g, '1'));
       } catch {
         throw schedulerValidation('Target.Input must be valid JSON for a Lambda target.');
       }
