@@ -1,5 +1,5 @@
 /** Helpers for the event-source tests: SQS/Scheduler SDK clients, the test clock, a forwarding function. */
-import { SQSClient, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { SQSClient, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CREDS_ENV } from './clients.js';
@@ -17,7 +17,7 @@ export async function advanceClock(url: string, ms: number): Promise<number> {
   return ((await r.json()) as { now: number }).now;
 }
 
-/** Receives until `n` messages arrived from `queueUrl` (long polls; bounded), deleting none. */
+/** Receives (and deletes) until `n` messages arrived from `queueUrl` (long polls; bounded). */
 export async function receiveN(sqs: SQSClient, queueUrl: string, n: number, opts: { rounds?: number; attributes?: boolean } = {}): Promise<Message[]> {
   const out: Message[] = [];
   for (let i = 0; i < (opts.rounds ?? 30) && out.length < n; i++) {
@@ -32,6 +32,9 @@ export async function receiveN(sqs: SQSClient, queueUrl: string, n: number, opts
       }),
     );
     out.push(...(r.Messages ?? []));
+    if (r.Messages?.length) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: r.Messages.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle })) }));
+    }
   }
   return out;
 }
