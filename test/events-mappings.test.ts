@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { startLambkin, type Lambkin } from './helpers/server.js';
-import { aws, boto3, sdk } from './helpers/clients.js';
+import { aws, boto3, run, sdk } from './helpers/clients.js';
 import { createFunction } from './helpers/functions.js';
 import { advanceClock, forwarderZip, receiveN, sqsClient, waitForEmpty, waitForMappingState } from './helpers/events.js';
 
@@ -192,4 +192,27 @@ test('a backlog is worked off by several concurrent batches, bounded by ScalingC
   const mine = overview.mappings.find((x) => x.UUID === m.UUID)!;
   assert.ok(mine.batches >= 6, JSON.stringify(mine));
   assert.ok(mine.pollers <= 3, JSON.stringify(mine));
+});
+
+test('lambkin events lists mappings with state, backlog and last run; lambkin stats shows them too; metrics count batches', async () => {
+  const src = await queue('esm-cli');
+  await forwarder('esm-cli-fn');
+  const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'esm-cli-fn', EventSourceArn: src.arn, Enabled: false }));
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: src.url, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'b', MessageBody: '2' }] }));
+  const bin = new URL('../../bin/lambkin.js', import.meta.url).pathname;
+  const ev = await run(process.execPath, [bin, 'events', '--endpoint-url', lk.url, '--color', 'off']);
+  assert.equal(ev.code, 0, ev.stderr);
+  const row = ev.stdout.split('\n').find((l) => l.startsWith(m.UUID!.slice(0, 8)));
+  assert.ok(row, ev.stdout);
+  assert.match(row, /esm-cli-fn\s+esm-cli\s+Disabled\s+2\s+0\s+0\s+0\s+0\s+-/);
+  const json = JSON.parse((await run(process.execPath, [bin, 'events', '--endpoint-url', lk.url, '--json'])).stdout);
+  assert.equal(json.mappings.find((x: { UUID: string }) => x.UUID === m.UUID).backlog, 2);
+  const st = await run(process.execPath, [bin, 'stats', '--endpoint-url', lk.url, '--color', 'off']);
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, /event sources/);
+  assert.ok(st.stdout.includes(m.UUID!.slice(0, 8)), st.stdout);
+  const metrics = await (await fetch(`${lk.url}/metrics`)).text();
+  assert.match(metrics, /lambkin_queue_messages\{region="us-east-1",queue="esm-cli",state="visible"\} 2/);
+  assert.match(metrics, /lambkin_esm_batches_total\{region="us-east-1",function="esm-shape-fn",uuid="[0-9a-f-]+",result="ok"\} [1-9]/);
+  assert.match(metrics, /lambkin_queue_oldest_message_age_seconds\{region="us-east-1",queue="esm-cli"\}/);
 });

@@ -78,6 +78,9 @@ test('rate(1 minute) via the aws CLI: fires at once, then each minute; the defau
   assert.equal(Date.parse(JSON.parse(third.Body!).time) - t1, 11 * 60_000);
   await advanceClock(lk.url, 30_000);
   assert.equal(await firings('every-minute'), 3);
+  const metrics = await (await fetch(`${lk.url}/metrics`)).text();
+  assert.match(metrics, /lambkin_schedule_firings_total\{region="us-east-1",group="default",schedule="every-minute",result="fired"\} 3/);
+  assert.match(metrics, /lambkin_schedule_firings_total\{region="us-east-1",group="default",schedule="every-minute",result="skipped"\} [1-9]/);
 
   const g = await aws(lk.url, ['scheduler', 'get-schedule', '--name', 'every-minute']);
   const got = JSON.parse(g.stdout);
