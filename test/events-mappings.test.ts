@@ -194,6 +194,20 @@ test('a backlog is worked off by several concurrent batches, bounded by ScalingC
   assert.ok(mine.pollers <= 3, JSON.stringify(mine));
 });
 
+test('BatchSize above 10 gathers several receives into one batch within the batching window', async () => {
+  const src = await queue('esm-window');
+  const out = await forwarder('esm-window-fn');
+  for (let b = 0; b < 3; b++) {
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: src.url, Entries: Array.from({ length: 10 }, (_x, i) => ({ Id: `m${i}`, MessageBody: `w${b}-${i}` })) }));
+  }
+  const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'esm-window-fn', EventSourceArn: src.arn, BatchSize: 25, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 2 } }));
+  assert.equal(m.BatchSize, 25);
+  const got = await events(out, 2);
+  const sizes = got.map((e) => e.Records.length).sort((a, b) => b - a);
+  assert.equal(sizes[0], 25);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 30);
+});
+
 test('lambkin events lists mappings with state, backlog and last run; lambkin stats shows them too; metrics count batches', async () => {
   const src = await queue('esm-cli');
   await forwarder('esm-cli-fn');

@@ -6,12 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import {
-  ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand,
+  ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand,
   ListQueuesCommand, PurgeQueueCommand, QueueDoesNotExist, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand,
   SetQueueAttributesCommand, type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { startLambkin, type Lambkin } from './helpers/server.js';
-import { aws, boto3, run } from './helpers/clients.js';
+import { aws, boto3, run, sdk } from './helpers/clients.js';
+import { bashRuntime, createFunction, invoke } from './helpers/functions.js';
 import { advanceClock, receiveN, sqsClient } from './helpers/events.js';
 
 let lk: Lambkin;
@@ -175,6 +176,10 @@ test('batches: per-entry failures, AWS batch errors', async () => {
     /Maximum number of entries per request are 10/,
   );
   await assert.rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'bad \u0001 char' })), /Invalid characters found/);
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 300 }));
+  const vis = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: [{ Id: 'v', ReceiptHandle: got.Messages![0].ReceiptHandle, VisibilityTimeout: 0 }, { Id: 'w', ReceiptHandle: 'bogus', VisibilityTimeout: 0 }] }));
+  assert.deepEqual(vis.Successful?.map((e) => e.Id), ['v']);
+  assert.equal(vis.Failed?.[0].Code, 'ReceiptHandleIsInvalid');
   await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
   assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages, undefined);
 });
@@ -227,4 +232,22 @@ test('SetQueueAttributes validates and applies; messages survive a restart', asy
   await advanceClock(lk.url, 61_000);
   const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url2, AttributeNames: ['All'] }))).Attributes!;
   assert.equal(Number(attrs.ApproximateNumberOfMessages) + Number(attrs.ApproximateNumberOfMessagesNotVisible), 0);
+});
+
+test('attack from inside a sandbox: query-protocol keys that name __proto__ change nothing outside the request', async () => {
+  const lambda = sdk(lk.url);
+  try {
+    // The function speaks the query protocol to the server through its Runtime API endpoint.
+    const zip = await bashRuntime(`curl -sS -X POST "http://$AWS_LAMBDA_RUNTIME_API/" -H 'Content-Type: application/x-www-form-urlencoded' \\
+      --data 'Action=ListQueues&__proto__.QueueNamePrefix=zzz&constructor.prototype.QueueNamePrefix=zzz&__proto__=1' >/dev/null; echo '{"done":true}'`);
+    await createFunction(lambda, 'proto-attacker', zip, { Timeout: 30 });
+    const r = await invoke(lambda, 'proto-attacker');
+    assert.equal(r.text, '{"done":true}', r.log);
+    // Had Object.prototype gained QueueNamePrefix, every later request body would inherit it.
+    await create('proto-check-q');
+    const listed = await sqs.send(new ListQueuesCommand({}));
+    assert.ok(listed.QueueUrls?.some((u) => u.endsWith('/proto-check-q')), JSON.stringify(listed.QueueUrls));
+  } finally {
+    lambda.destroy();
+  }
 });
