@@ -97,7 +97,8 @@ export function sqsQueryRoutes(sqs: SqsService, accountId: string, onInternalErr
       delete body.Version;
       if (body.QueueUrl === undefined && req.params.Queue !== undefined) body.QueueUrl = `http://${req.host}/${req.params.Account}/${req.params.Queue}`;
       const out = await findOp(ops, action)(sqsCall(req, accountId), body);
-      const result = Object.keys(out).length || /^(Receive|List|Get|Send|Create|Delete.*Batch|Change.*Batch)/.test(action) ? `<${action}Result>${xmlFields(out, action.replace(/^(SendMessageBatch|DeleteMessageBatch|ChangeMessageVisibilityBatch)$/, '$1'))}</${action}Result>` : '';
+      // Operations without output (DeleteQueue, SetQueueAttributes…) answer with ResponseMetadata alone.
+      const result = Object.keys(out).length || /^(Receive|List|Get|Send|Create)|Batch$/.test(action) ? `<${action}Result>${xmlFields(out, action)}</${action}Result>` : '';
       return xml(200, `<${action}Response xmlns="${XMLNS}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`);
     } catch (err) {
       const e: SqsError = toSqsError(err, onInternalError);

@@ -86,7 +86,8 @@ export interface QueueStore {
   deleteQueue(region: string, name: string): Promise<boolean>;
   /** Inserts messages (FIFO: deduplicated within `dedupWindowMs`, numbered). */
   sendMessages(region: string, queue: string, msgs: NewMessage[], now: number, dedupWindowMs: number): Promise<SendResult[]>;
-  receiveMessages(req: ReceiveRequest): Promise<StoredMessage[]>;
+  /** Receives visible messages; `moved` counts those that went to the dead-letter queue instead. */
+  receiveMessages(req: ReceiveRequest): Promise<{ messages: StoredMessage[]; moved: number }>;
   /** Deletes by id if `receipt` is the latest receipt; 'stale' (nothing deleted) otherwise, 'gone' if no such message. */
   deleteMessage(region: string, queue: string, id: string, receipt: string): Promise<'deleted' | 'stale' | 'gone'>;
   /** Sets the visibility of an in-flight message received with `receipt`. */

@@ -162,9 +162,10 @@ export class SqliteQueueStore implements QueueStore {
     )();
   }
 
-  async receiveMessages(req: ReceiveRequest): Promise<StoredMessage[]> {
+  async receiveMessages(req: ReceiveRequest): Promise<{ messages: StoredMessage[]; moved: number }> {
     return this.db.transaction(() => {
       const out: StoredMessage[] = [];
+      let moved = 0;
       const locked = new Set<string>();
       if (req.fifo) {
         for (const r of this.s.lockedGroups.all(req.region, req.queue, req.now) as { group_id: string | null }[]) {
@@ -177,6 +178,7 @@ export class SqliteQueueStore implements QueueStore {
         if (req.fifo && row.group_id !== null && locked.has(row.group_id)) continue;
         if (req.redrive && row.receive_count >= req.redrive.maxReceiveCount) {
           this.s.moveToDlq.run(req.redrive.deadLetterQueue, req.now, req.redrive.sourceArn, row.seq);
+          moved++;
           // A FIFO group keeps its order: nothing after a dead-lettered message jumps ahead of it this time.
           if (req.fifo && row.group_id !== null) locked.add(row.group_id);
           continue;
@@ -185,7 +187,7 @@ export class SqliteQueueStore implements QueueStore {
         this.s.markReceived.run(req.now + req.visibilityMs, req.now, receipt, row.seq);
         out.push(toMessage({ ...row, visible_at: req.now + req.visibilityMs, receive_count: row.receive_count + 1, first_receive_at: row.first_receive_at ?? req.now, receipt }));
       }
-      return out;
+      return { messages: out, moved };
     })();
   }
 

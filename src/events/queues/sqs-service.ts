@@ -391,11 +391,11 @@ export class SqsService {
     for (;;) {
       const seen = this.waiters.version(key);
       const now = clock.now();
-      const msgs = await this.opts.store.receiveMessages({
+      const { messages: msgs, moved } = await this.opts.store.receiveMessages({
         region: q.region, queue: q.name, now, max, visibilityMs, fifo: q.fifo, redrive,
         nonce: () => randomBytes(12).toString('base64url'),
       });
-      if (redrive && msgs.length < max) this.waiters.notify(queueKey(q.region, redrive.deadLetterQueue));
+      if (redrive && moved > 0) this.waiters.notify(queueKey(q.region, redrive.deadLetterQueue));
       if (msgs.length > 0 || clock.now() >= deadline || signal?.aborted || this.waiters.stopped) return msgs;
       const next = await this.opts.store.nextVisibleAt(q.region, q.name, now);
       await this.waiters.wait(key, seen, Math.min(deadline, next ?? deadline), signal);
