@@ -2,9 +2,11 @@
  * One event source mapping's poller: workers that long-poll the queue in-process (an idle mapping
  * costs one parked promise, no CPU), gather batches up to BatchSize within the batching window,
  * invoke the function synchronously with the Records[] event, and delete what succeeded. Workers
- * are added while batches come back full (up to 5 at once, then one a second, bounded by
- * ScalingConfig.MaximumConcurrency and the function's concurrency) and leave when the queue is
- * empty, down to one.
+ * are added while batches come back full, bounded by ScalingConfig.MaximumConcurrency and the
+ * function's concurrency, and leave when the queue is empty, down to one. Unlike AWS (5 at once,
+ * then more each minute) a worker is added only once the last one added has finished its first
+ * batch: on one machine, a burst of cold starts competes for the same cores and drains a backlog
+ * slower (measured: 23 vs 173 messages/s on a loaded 2-core host).
  */
 import { LambdaError } from '../../errors.js';
 import type { Clock } from '../clock.js';
@@ -49,8 +51,6 @@ export interface PollerStats {
 /** Lambda's invoke payload limit, less room for the envelope. */
 const MAX_PAYLOAD = 6 * 1024 * 1024 - 4096;
 const LONG_POLL_MS = 20_000;
-const INITIAL_WORKERS = 5;
-const SCALE_UP_EVERY_MS = 1000;
 const MISSING_QUEUE_RETRY_MS = 10_000;
 const THROTTLE_BACKOFF_MS = 1000;
 
@@ -58,7 +58,9 @@ export class Poller {
   private workers = 0;
   private running = false;
   private abort = new AbortController();
-  private lastSpawn = 0;
+  /** A worker added for a backlog that has not finished a batch yet (its environment may be cold). */
+  private proving = 0;
+  private spawned = 0;
   private readonly filter: CompiledPattern | undefined;
   private readonly finished = new Set<Promise<void>>();
   readonly stats: PollerStats = { workers: 0, batches: 0, batchFailures: 0, records: 0 };
@@ -81,28 +83,29 @@ export class Poller {
     await Promise.all([...this.finished]);
   }
 
-  private spawn(): void {
+  private spawn(proving = false): void {
     this.workers++;
     this.stats.workers = this.workers;
-    this.lastSpawn = this.deps.clock.now();
-    const p: Promise<void> = this.work()
+    const id = ++this.spawned;
+    if (proving) this.proving = id;
+    const p: Promise<void> = this.work(id)
       .catch((err) => this.deps.log?.(`event source mapping ${this.mapping.uuid}: ${(err as Error)?.stack ?? String(err)}`))
       .finally(() => {
         this.workers--;
         this.stats.workers = this.workers;
+        if (this.proving === id) this.proving = 0;
         this.finished.delete(p);
       });
     this.finished.add(p);
   }
 
   private async maybeScaleUp(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || this.proving !== 0) return;
     const cap = Math.min(this.mapping.maximumConcurrency ?? 1000, await this.deps.functionConcurrency(this.mapping));
-    if (this.workers >= cap) return;
-    if (this.workers < INITIAL_WORKERS || this.deps.clock.now() - this.lastSpawn >= SCALE_UP_EVERY_MS) this.spawn();
+    if (this.workers < cap && this.proving === 0) this.spawn(true);
   }
 
-  private async work(): Promise<void> {
+  private async work(id: number): Promise<void> {
     const { sqs, clock } = this.deps;
     while (this.running) {
       const q = await sqs.queueByArn(this.mapping.eventSourceArn);
@@ -122,6 +125,7 @@ export class Poller {
       }
       if (batch.length >= this.mapping.batchSize || batch.length >= 10) await this.maybeScaleUp();
       const result = await this.process(q, batch);
+      if (this.proving === id) this.proving = 0;
       this.stats.lastRunAt = clock.now();
       this.deps.observe?.(this.mapping, result);
       // Throttled, or the function is gone: back off instead of spinning on a queue whose messages return at once.
