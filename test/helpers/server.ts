@@ -48,7 +48,14 @@ export async function startLambkin(opts: StartOptions = {}): Promise<Lambkin> {
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      // Not started in time: the child must not outlive the failed start (nor its temp data dir).
+      proc.kill('SIGKILL');
+      void exited.then(() => {
+        if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      });
+      reject(new Error(`server did not start:\n${out}`));
+    }, 15_000);
     const check = () => {
       const m = /Lambkin listening on (http:\/\/\S+)/.exec(out);
       if (m) {
