@@ -44,7 +44,7 @@ async function forwarder(name: string) {
 const overview = async () => (await (await fetch(`${lk.url}/_lambkin/events`)).json()) as { now: number; schedules: { Name: string; firings: number; nextRun: number | null; lastResult: string | null }[] };
 const firings = async (name: string) => (await overview()).schedules.find((s) => s.Name === name)?.firings ?? 0;
 async function waitFirings(name: string, n: number) {
-  for (let i = 0; i < 400 && (await firings(name)) < n; i++) await new Promise((r) => setTimeout(r, 25));
+  for (const until = Date.now() + 120_000; Date.now() < until && (await firings(name)) < n; ) await new Promise((r) => setTimeout(r, 25));
   assert.equal(await firings(name), n, `${name} fired ${await firings(name)} times, expected ${n}`);
 }
 
@@ -143,7 +143,7 @@ test('at() with ActionAfterCompletion DELETE fires once and removes the schedule
   const [m] = await receiveN(sqs, out, 1);
   assert.deepEqual(JSON.parse(m.Body!), { once: true });
   let gone: unknown;
-  for (let i = 0; i < 200 && !gone; i++) {
+  for (const until = Date.now() + 60_000; Date.now() < until && !gone; ) {
     gone = await scheduler.send(new GetScheduleCommand({ Name: 'once' })).then(() => undefined, (err: unknown) => err);
     if (!gone) await new Promise((r) => setTimeout(r, 25));
   }

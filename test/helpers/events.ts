@@ -20,7 +20,8 @@ export async function advanceClock(url: string, ms: number): Promise<number> {
 /** Receives (and deletes) until `n` messages arrived from `queueUrl` (long polls; bounded). */
 export async function receiveN(sqs: SQSClient, queueUrl: string, n: number, opts: { rounds?: number; attributes?: boolean } = {}): Promise<Message[]> {
   const out: Message[] = [];
-  for (let i = 0; i < (opts.rounds ?? 30) && out.length < n; i++) {
+  // Bounded by time, generously: a busy machine may take a while to start the function that sends them.
+  for (let i = 0, until = Date.now() + (opts.rounds ?? 90) * 2000; Date.now() < until && out.length < n; i++) {
     const r = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -40,7 +41,7 @@ export async function receiveN(sqs: SQSClient, queueUrl: string, n: number, opts
 }
 
 export async function waitForMappingState(lambda: LambdaClient, uuid: string, state: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (const until = Date.now() + 60_000; Date.now() < until; ) {
     const m = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
     if (m.State === state) return;
     await new Promise((r) => setTimeout(r, 25));
@@ -91,7 +92,7 @@ else:
 /** Waits (bounded) until a queue holds no messages, visible or in flight. */
 export async function waitForEmpty(sqs: SQSClient, queueUrl: string): Promise<void> {
   const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-  for (let i = 0; i < 400; i++) {
+  for (const until = Date.now() + 120_000; Date.now() < until; ) {
     const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }))).Attributes!;
     if (Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed) === 0) return;
     await new Promise((r) => setTimeout(r, 25));
