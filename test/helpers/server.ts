@@ -55,7 +55,8 @@ export async function startLambkin(opts: StartOptions = {}): Promise<Lambkin> {
         if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       });
       reject(new Error(`server did not start:\n${out}`));
-    }, 15_000);
+      // Generous: on a busy machine start-up (cleaning up after dead servers, probing the sandbox) takes 10 s and more.
+    }, 60_000);
     const check = () => {
       const m = /Lambkin listening on (http:\/\/\S+)/.exec(out);
       if (m) {
