@@ -18,6 +18,7 @@ import { makeZip } from '../test/helpers/zip.js';
 import { measurePeer, type PeerResult } from './peer.js';
 import { renderReport } from './report.js';
 import { measureFreezeThaw } from './freezer.js';
+import { measureEvents, renderEvents, type EventsBench } from './events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.argv.includes('--quick');
@@ -41,6 +42,7 @@ export interface Results {
   deploy: { sizeMB: number; ms: number }[];
   peer?: PeerResult;
   freezer?: { freeze: Stats; thaw: Stats; both: Stats };
+  events?: EventsBench;
   notes: string[];
 }
 
@@ -153,7 +155,23 @@ function machine(): Record<string, string | number> {
   };
 }
 
+/** `--events`: only the event-source figures, into bench/EVENTS.md (RESULTS.md stays as the last full run left it). */
+async function eventsOnly(): Promise<void> {
+  const t = await startTarget('auto');
+  try {
+    log(`${t.mode}: event sources…`);
+    const e = await measureEvents(t, quick);
+    const text = [`# Event sources (${t.mode}${quick ? ', --quick' : ''})`, '', `${machine().date}, commit ${machine().commit}`, '', ...renderEvents(e).slice(2), ''].join('\n');
+    writeFileSync(path.join(ROOT, 'bench/EVENTS.md'), text);
+    writeFileSync(path.join(ROOT, 'bench/events-results.json'), JSON.stringify(e, null, 2) + '\n');
+    process.stdout.write(text);
+  } finally {
+    await stopTarget(t);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--events')) return eventsOnly();
   const results: Results = { machine: machine(), quick, floor: {} as Results['floor'], warm: [], cold: [], throughput: [], deploy: [], notes: [] };
   log('floor…');
   results.floor.start = await measureFloor(N.floor);
@@ -202,6 +220,12 @@ async function main(): Promise<void> {
           results.notes.push(`density: ${(err as Error).message}`);
         }
         results.deploy = await deployTimes(t);
+        log('event sources…');
+        try {
+          results.events = await measureEvents(t, quick);
+        } catch (err) {
+          results.notes.push(`event sources: ${(err as Error).message}`);
+        }
       }
     } finally {
       await stopTarget(t);

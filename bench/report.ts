@@ -1,6 +1,7 @@
 /** bench/RESULTS.md: every figure with its ratio to the floor measured in the same run. */
 import type { Results } from './main.js';
 import type { Stats } from './http-client.js';
+import { renderEvents } from './events.js';
 
 const f = (n: number | undefined, d = 3) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(d));
 
@@ -115,6 +116,7 @@ export function renderReport(r: Results): string {
   if (r.scaleOut) {
     L.push('', '## Scale-out', '', `${r.scaleOut.n} concurrent invocations of a fresh function (300 ms handler, Node): all answered after **${f(r.scaleOut.ms, 0)} ms**, from ${r.scaleOut.environments} distinct environments (the handler alone needs 300 ms).`);
   }
+  if (r.events) L.push('', ...renderEvents(r.events));
   if (r.density) {
     L.push('', '## Density', '', `${r.density.environments} idle sandboxed Node environments (128 MB functions): **${f(r.density.perEnvMB, 1)} MB** of cgroup-charged memory each → about **${r.density.fitIn8GiB}** idle environments in 8 GiB.`);
   }

@@ -41,6 +41,8 @@ export interface Config {
   logBurstBytes: number;
   logDropNoticeMs: number;
   logRetentionSweepMs: number;
+  /** Lets clients move the event sources' clock forward (POST /_lambkin/clock); for tests only. */
+  testClock: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -64,6 +66,7 @@ export const DEFAULTS: Config = {
   logBurstBytes: 16 * 1024 * 1024,
   logDropNoticeMs: 10_000,
   logRetentionSweepMs: 60_000,
+  testClock: false,
 };
 
 type Partial_ = { [K in keyof Config]?: Config[K] };
@@ -87,6 +90,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LAMBKIN_LOG_BURST_BYTES: 'logBurstBytes',
   LAMBKIN_LOG_DROP_NOTICE_MS: 'logDropNoticeMs',
   LAMBKIN_LOG_RETENTION_SWEEP_MS: 'logRetentionSweepMs',
+  LAMBKIN_TEST_CLOCK: 'testClock',
 };
 
 /** Converts a string (from env or flags) to the type the default has. */

@@ -27,6 +27,12 @@ import { logsTargetHandler } from './api/logs-routes.js';
 import { metricsRoutes } from './api/metrics-routes.js';
 import { LogMaintenance } from './logs/maintenance.js';
 import { Metrics } from './metrics/metrics.js';
+import { EventSources } from './events/event-sources.js';
+import { sqsJsonHandler } from './api/sqs-json.js';
+import { sqsQueryRoutes } from './api/sqs-query.js';
+import { eventSourceMappingRoutes } from './api/event-source-mapping-routes.js';
+import { schedulerRoutes } from './api/scheduler-routes.js';
+import { eventsAdminRoutes } from './api/events-admin-routes.js';
 
 export interface RunningServer {
   url: string;
@@ -116,8 +122,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (c.kind === 'function' && c.deleted && c.version === undefined) metrics.functionDeleted(c.region, c.name);
   });
 
+  const events = new EventSources({ store, invoke, accountId: config.accountId, concurrencyLimit: config.concurrencyLimit, registry: metrics.registry, log });
+  const eventsError = (err: unknown) => log(`event sources API error: ${(err as Error)?.stack ?? String(err)}`);
+
   const router = new Router().add(...lambdaRoutes(services), ...invokeRoutes(invoke), ...metricsRoutes(metrics));
+  router.add(...eventSourceMappingRoutes(events.mappings), ...schedulerRoutes(events.schedules, eventsError), ...eventsAdminRoutes(events, config.testClock));
+  // The SQS query protocol's `POST /` and `POST /<account>/<queue>` come after every other route.
+  router.add(...sqsQueryRoutes(events.sqs, config.accountId, eventsError));
   router.targetHandlers.push(logsTargetHandler({ store, sink: logs, accountId: config.accountId, onInternalError: (err) => log(`logs API error: ${(err as Error)?.stack ?? String(err)}`) }));
+  router.targetHandlers.push(sqsJsonHandler(events.sqs, config.accountId, eventsError));
   const httpOptions = {
     defaultRegion: config.defaultRegion,
     onInternalError: (err: unknown, req: { method?: string; url?: string }) =>
@@ -134,6 +147,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const reachableHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   managerOptions.apiHost = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
   queue.start();
+  await events.start();
   manager.startPrewarm();
   logMaintenance.start();
 
@@ -146,9 +160,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closing ??= (async () => {
         clearTimeout(gcTimer);
         queue.stop();
+        const eventsStopped = events.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
         await queue.drain(5000);
+        await eventsStopped;
         await manager.shutdown();
         await provider.shutdown();
         http.closeAllConnections();

@@ -8,6 +8,7 @@ import { registerInvokeCommand } from './invoke.js';
 import { registerLogsCommand } from './logs.js';
 import { registerStatsCommand } from './stats.js';
 import { registerDeployCommand } from './deploy.js';
+import { registerEventsCommand } from './events.js';
 
 const program = new Command();
 program.name('lambkin').description('AWS Lambda you can run yourself').version('0.1.0');
@@ -28,6 +29,7 @@ registerInvokeCommand(program);
 registerLogsCommand(program);
 registerStatsCommand(program);
 registerDeployCommand(program);
+registerEventsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

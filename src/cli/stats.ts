@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { ApiError, endpointFrom, getJson, palette, useColor, type Palette } from './logs.js';
 import type { FunctionStats } from '../metrics/recent.js';
+import { renderEvents, type EventsOverview } from './events.js';
 
 export interface StatsFlags {
   minutes?: string;
@@ -59,6 +60,13 @@ export function renderStats(res: StatsResponse, fn: string | undefined, c: Palet
   return text;
 }
 
+/** Event source mappings and schedules, when there are any (`lambkin events` shows them in full). */
+async function eventsSection(ep: ReturnType<typeof endpointFrom>, c: Palette): Promise<string> {
+  const o = await getJson<EventsOverview>(ep, '/_lambkin/events').catch(() => undefined);
+  if (!o || (o.mappings.length === 0 && o.schedules.length === 0)) return '';
+  return `\n${c.dim('event sources')}\n${renderEvents(o, c)}`;
+}
+
 export async function stats(fn: string | undefined, flags: StatsFlags): Promise<number> {
   const ep = endpointFrom(flags);
   const c = palette(useColor(flags.color));
@@ -66,13 +74,13 @@ export async function stats(fn: string | undefined, flags: StatsFlags): Promise<
   const path = `/_lambkin/stats?minutes=${encodeURIComponent(minutes)}&region=${encodeURIComponent(ep.region)}${fn ? `&function=${encodeURIComponent(fn)}` : ''}`;
   try {
     if (!flags.watch) {
-      process.stdout.write(renderStats(await getJson<StatsResponse>(ep, path), fn, c));
+      process.stdout.write(renderStats(await getJson<StatsResponse>(ep, path), fn, c) + (await eventsSection(ep, c)));
       return 0;
     }
     let stop = false;
     process.once('SIGINT', () => (stop = true));
     while (!stop) {
-      const text = renderStats(await getJson<StatsResponse>(ep, path), fn, c);
+      const text = renderStats(await getJson<StatsResponse>(ep, path), fn, c) + (await eventsSection(ep, c));
       process.stdout.write(process.stdout.isTTY ? `\x1b[H\x1b[2J${text}` : `${text}\n`);
       await new Promise((r) => setTimeout(r, 2000));
     }

@@ -8,6 +8,9 @@ import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { SqliteFunctionStore } from './sqlite-functions.js';
 import { SqliteEventQueue } from './sqlite-events.js';
 import { SqliteLogStore } from './sqlite-logs.js';
+import { EVENTS_SCHEMA } from './schema-events.js';
+import { SqliteQueueStore } from './sqlite-queues.js';
+import { SqliteMappingStore, SqliteScheduleStore } from './sqlite-mappings.js';
 
 export function openSqliteStore(file: string): Store {
   const db = new Database(file);
@@ -22,9 +25,10 @@ export function openSqliteStore(file: string): Store {
     throw new Error(`${file} was written by a newer Lambkin (schema ${current} > ${SCHEMA_VERSION})`);
   }
   db.exec(SCHEMA);
+  db.exec(EVENTS_SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
-  const parts = [new SqliteFunctionStore(db), new SqliteEventQueue(db), new SqliteLogStore(db)];
+  const parts = [new SqliteFunctionStore(db), new SqliteEventQueue(db), new SqliteLogStore(db), new SqliteQueueStore(db), new SqliteMappingStore(db), new SqliteScheduleStore(db)];
   const store = {} as Record<string, unknown>;
   for (const part of parts) {
     for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(part))) {

@@ -4,6 +4,7 @@
  * transaction. Mutators passed in run inside that transaction and may throw to abort it.
  */
 import type { AliasRecord, FunctionRecord, VersionRecord } from '../control/model.js';
+import type { EventSourceStore } from './events-store.js';
 
 export interface Page<T> {
   items: T[];
@@ -161,6 +162,6 @@ export interface LogStore {
   compactLogs(): Promise<void>;
 }
 
-export interface Store extends FunctionStore, EventQueueStore, LogStore {
+export interface Store extends FunctionStore, EventQueueStore, LogStore, EventSourceStore {
   close(): Promise<void>;
 }
